@@ -1,0 +1,40 @@
+"""Pinyin keys for search: 张三丰 → ('zhangsanfeng', 'zsf').
+
+pypinyin is slow per call, so characters are cached: a township's names use
+a few thousand distinct characters at most.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+
+# Surnames whose reading differs from the character's most common one.
+_SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou",
+    "查": "zha", "乐": "yue", "尉": "yu", "覃": "qin", "缪": "miao", "翟": "zhai",
+    "盖": "ge", "繁": "po", "黑": "he", "折": "she", "召": "shao", "员": "yun",
+}
+
+
+@lru_cache(maxsize=20000)
+def _char(ch: str) -> str:
+    syllable = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
+    return syllable[0].replace("ü", "v") if syllable else ch.lower()
+
+
+@lru_cache(maxsize=100000)
+def name_keys(name: str) -> tuple[str, str]:
+    """(full pinyin, initials) of a person's name, lower case, no spaces."""
+    name = "".join(name.split())
+    syllables = []
+    for i, ch in enumerate(name):
+        if i == 0 and ch in _SURNAME_READINGS:
+            syllables.append(_SURNAME_READINGS[ch])
+        elif ch.isascii():
+            syllables.append(ch.lower())
+        else:
+            syllables.append(_char(ch))
+    full = "".join(syllables)
+    initials = "".join(s[0] for s in syllables if s)
+    return full, initials
