@@ -38,3 +38,23 @@ def db(db_path):
     database = dbmod.open_database(db_path)
     yield database
     dbmod.close_database()
+
+
+@pytest.fixture
+def township(db):
+    """A small township through the services: two villages and the standards of 2022."""
+    from mzdesk.services import settings, standards
+
+    settings.init_township("茶店镇", ["长丰村", "新华社区"])
+    rows = [
+        ("dibao_rural", "", "650"), ("dibao_urban", "", "800"),
+        ("dibao_rural", "分类施保:重残", "100"), ("dibao_rural", "分类施保:老年人", "50"),
+        ("tekun", "散居", "1100"), ("tekun", "集中", "1100"),
+        ("tekun", "护理:半失能", "300"), ("tekun", "护理:全失能", "600"),
+        ("gaoling", "80-89", "50"), ("gaoling", "90-99", "100"), ("gaoling", "100+", "300"),
+        ("youfu", "复员军人", "1200"), ("youfu", "伤残军人:6级", "900"),
+        ("canji", "生活补贴", "90"), ("canji", "护理补贴", "90"),
+    ]
+    for programme, category, amount in rows:
+        standards.add_standard(programme, amount, "2022-01", category=category)
+    return db

@@ -1,0 +1,242 @@
+"""Enrollments in a programme: enroll, change the amount, stop, resume.
+
+The history lives in EnrollmentEvent (开始 / 调整 / 停保 / 恢复, each with
+its month), so the roster as it stood in any month can be rebuilt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from .. import audit, idcard
+from ..errors import ConflictError, ValidationError
+from ..models import (Enrollment, EnrollmentEvent, Household, HouseholdMember, Person, Programme,
+                      database)
+from ..money import MoneyError, to_money
+from . import amounts
+from .common import get, month as norm_month
+from .households import active_members
+
+DIBAO = amounts.DIBAO
+
+
+def _person_ids_of(household: Household) -> list[int]:
+    return [m.person_id for m in active_members(household)]
+
+
+def _active(query):
+    return query.where(Enrollment.status == "在保")
+
+
+def dibao_covering(person_id) -> Enrollment | None:
+    """The active 低保 enrollment whose household includes this person."""
+    households = (HouseholdMember.select(HouseholdMember.household)
+                  .where((HouseholdMember.person == person_id) & HouseholdMember.active))
+    return _active(Enrollment.select().where(
+        Enrollment.programme.in_(DIBAO)
+        & ((Enrollment.person == person_id) | Enrollment.household.in_(households))
+    )).first()
+
+
+def _refuse_conflicts(programme: str, person: Person, household: Household | None,
+                      exclude: int | None = None) -> None:
+    """DESIGN §4: no enrollment for the dead, none twice, not 低保 and 特困 at once."""
+    if person.death_date is not None:
+        raise ConflictError("该人员已登记死亡，不能纳入或恢复保障")
+    same = _active(Enrollment.select().where(
+        (Enrollment.person == person) & (Enrollment.programme == programme)))
+    if exclude:
+        same = same.where(Enrollment.id != exclude)
+    if same.exists():
+        raise ConflictError("该对象已在本项目中在保，不能重复纳入")
+    if programme in DIBAO:
+        ids = _person_ids_of(household) if household else [person.id]
+        other = _active(Enrollment.select().where(
+            Enrollment.programme.in_(DIBAO) & (Enrollment.household == household)))
+        if exclude:
+            other = other.where(Enrollment.id != exclude)
+        if household is not None and other.exists():
+            raise ConflictError("该户已享受低保，不能重复纳入")
+        if _active(Enrollment.select().where(
+                (Enrollment.programme == "tekun") & Enrollment.person.in_(ids))).exists():
+            raise ConflictError("该户有成员正在享受特困供养，低保与特困供养不能同时享受")
+    if programme == "tekun" and dibao_covering(person.id) is not None:
+        raise ConflictError("该人员所在家庭正在享受低保，特困供养与低保不能同时享受")
+
+
+def _checked_amount(amount, suggestion: amounts.Suggestion | None, reason: str) -> Decimal:
+    if amount is None or amount == "":
+        if suggestion is None:
+            raise ValidationError("没有可用的保障标准，请填写金额和原因")
+        return suggestion.amount
+    try:
+        value = to_money(amount)
+    except MoneyError as exc:
+        raise ValidationError(str(exc)) from None
+    if value < 0:
+        raise ValidationError("金额不能为负数")
+    if suggestion is None and not reason:
+        raise ValidationError("没有可用的保障标准，手工填写金额时请填写原因")
+    if suggestion is not None and value != suggestion.amount and not reason:
+        raise ValidationError(f"金额 {value} 元与按标准计算的 {suggestion.amount} 元不一致，请填写原因")
+    return value
+
+
+def _suggest(programme, month, category, covered, income, details, amount, reason):
+    """The standard's amount; None only when the clerk typed an amount with a reason."""
+    try:
+        return amounts.suggest(programme, month, category=category, covered_persons=covered,
+                               per_capita_income=income, details=details)
+    except ValidationError:
+        if amount in (None, "") or not reason:
+            raise
+        return None
+
+
+def enroll(programme: str, person_id, *, start_month, household_id=None, category: str = "",
+           covered_persons: int | None = None, per_capita_income=None, amount=None,
+           reason: str = "", details: dict | None = None, bank_account: str = "") -> Enrollment:
+    """Put a person (or a household, through its head) on a programme's roster."""
+    month = norm_month(start_month)
+    reason = (reason or "").strip()
+    details = dict(details or {})
+    with database.atomic():
+        prog = get(Programme, programme, "救助项目")
+        person = get(Person, person_id, "人员")
+        household = None
+        if prog.unit == "household":
+            if household_id is None:
+                raise ValidationError(f"{prog.name}以户为单位，请先建立家庭")
+            household = get(Household, household_id, "家庭")
+            if household.head_id != person.id:
+                raise ValidationError("以户为单位的项目应登记在户主名下")
+            members = len(_person_ids_of(household))
+            covered = members if covered_persons is None else int(covered_persons)
+            if not 1 <= covered <= members:
+                raise ValidationError(f"保障人数应在 1 到 {members}（家庭成员数）之间")
+        else:
+            covered = 1
+        if prog.code == "gaoling" and not category:
+            category = amounts.gaoling_band(idcard.age(person.id_number, on=_month_start(month))) or ""
+            if not category:
+                raise ValidationError("高龄津贴对象应年满80周岁")
+        income = None if per_capita_income in (None, "") else to_money(per_capita_income)
+        _refuse_conflicts(prog.code, person, household)
+        suggestion = _suggest(prog.code, month, category, covered, income, details, amount, reason)
+        value = _checked_amount(amount, suggestion, reason)
+        enrollment = Enrollment.create(
+            programme=prog, person=person, household=household, category=category,
+            covered_persons=covered, per_capita_income=income, amount=value,
+            amount_reason=reason if suggestion is None or value != suggestion.amount else "",
+            details=details, bank_account=bank_account.strip(), start_month=month,
+        )
+        EnrollmentEvent.create(enrollment=enrollment, kind="开始", month=month, amount=value,
+                               reason=reason, user=audit.current_user())
+        audit.record("纳入保障", "enrollment", enrollment.id, after=enrollment,
+                     summary=f"{prog.name} 自 {month} 起")
+    return enrollment
+
+
+def _month_start(month: str) -> dt.date:
+    return dt.date.fromisoformat(month + "-01")
+
+
+def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covered_persons=None,
+                  per_capita_income=None, details: dict | None = None, category=None) -> Enrollment:
+    """Change the monthly amount (or what it is computed from) from a month on."""
+    month = norm_month(month)
+    reason = (reason or "").strip()
+    with database.atomic():
+        e = get(Enrollment, enrollment_id, "保障记录")
+        if e.status != "在保":
+            raise ConflictError("该记录已停保，请先恢复")
+        if month < e.start_month:
+            raise ValidationError("调整月份不能早于开始月份")
+        before = audit.snapshot(e)
+        if covered_persons is not None:
+            e.covered_persons = int(covered_persons)
+        if per_capita_income is not None:
+            e.per_capita_income = to_money(per_capita_income)
+        if details is not None:
+            e.details = dict(details)
+        if category is not None:
+            e.category = category
+        suggestion = _suggest(e.programme_id, month, e.category, e.covered_persons,
+                              e.per_capita_income, e.details, amount, reason)
+        value = _checked_amount(amount, suggestion, reason)
+        e.amount = value
+        e.amount_reason = reason if suggestion is None or value != suggestion.amount else ""
+        e.save()
+        EnrollmentEvent.create(enrollment=e, kind="调整", month=month, amount=value,
+                               reason=reason or "按标准调整", user=audit.current_user())
+        audit.record("调整金额", "enrollment", e.id, before=before, after=e, summary=f"自 {month} 起")
+    return e
+
+
+def stop(enrollment_id, *, month, reason: str) -> Enrollment:
+    """Stop payment after `month` (the last month paid), with a reason."""
+    month = norm_month(month)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("停保必须填写原因")
+    with database.atomic():
+        e = get(Enrollment, enrollment_id, "保障记录")
+        if e.status != "在保":
+            raise ConflictError("该记录已经停保")
+        if month < e.start_month:
+            raise ValidationError("停保月份不能早于开始月份")
+        before = audit.snapshot(e)
+        e.status, e.stop_month, e.stop_reason = "停保", month, reason
+        e.save()
+        EnrollmentEvent.create(enrollment=e, kind="停保", month=month, reason=reason,
+                               user=audit.current_user())
+        audit.record("停保", "enrollment", e.id, before=before, after=e, summary=reason)
+    return e
+
+
+def resume(enrollment_id, *, month, reason: str = "", amount=None) -> Enrollment:
+    """Pay a stopped enrollment again from `month` on."""
+    month = norm_month(month)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("恢复保障必须填写原因")
+    with database.atomic():
+        e = get(Enrollment, enrollment_id, "保障记录")
+        if e.status == "在保":
+            raise ConflictError("该记录正在保障中，无需恢复")
+        if e.stop_month and month <= e.stop_month:
+            raise ValidationError(f"恢复月份应晚于停保月份 {e.stop_month}")
+        _refuse_conflicts(e.programme_id, e.person, e.household, exclude=e.id)
+        before = audit.snapshot(e)
+        suggestion = _suggest(e.programme_id, month, e.category, e.covered_persons,
+                              e.per_capita_income, e.details, amount, reason)
+        value = _checked_amount(amount, suggestion, reason)
+        e.status, e.stop_month, e.stop_reason, e.amount = "在保", None, "", value
+        e.amount_reason = reason if suggestion is None or value != suggestion.amount else ""
+        e.save()
+        EnrollmentEvent.create(enrollment=e, kind="恢复", month=month, amount=value, reason=reason,
+                               user=audit.current_user())
+        audit.record("恢复保障", "enrollment", e.id, before=before, after=e, summary=reason)
+    return e
+
+
+def events(enrollment_id) -> list[EnrollmentEvent]:
+    return list(EnrollmentEvent.select().where(EnrollmentEvent.enrollment == enrollment_id)
+                .order_by(EnrollmentEvent.month, EnrollmentEvent.id))
+
+
+def state_in(enrollment_id, month: str) -> tuple[bool, Decimal | None]:
+    """(covered?, monthly amount) of an enrollment in a month, from its history."""
+    month = norm_month(month)
+    active, amount = False, None
+    for ev in events(enrollment_id):
+        if ev.kind == "停保":
+            if ev.month < month:
+                active = False
+            continue
+        if ev.month > month:
+            break
+        active = True
+        if ev.amount is not None:
+            amount = ev.amount
+    return active, (amount if active else None)

@@ -1,0 +1,198 @@
+"""One-off ledgers (台账): relief cases, the house survey, cards, activities,
+indicators and one-off subsidy definitions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from .. import audit
+from ..errors import ValidationError
+from ..models import (Activity, CardIssuance, Enrollment, HouseholdMember, HouseSurvey, Indicator,
+                      OneOffSubsidy, Person, Programme, ReliefCase, database)
+from ..money import MoneyError, to_money
+from .common import get, month as norm_month, required_text
+from .persons import _village
+
+RELIEF_KINDS = ("临时救助", "医疗救助")
+CASE_TYPES = ("门诊医疗救助", "大病医疗救助", "临时困难救助", "医疗费用救助")
+INTENTIONS = ("原址重建", "异地重建", "集中新建", "进城安居", "不愿意改造")
+FAMILY_TYPES = ("农村低保", "散居五保", "低保边缘户", "一般群众")
+PROGRESS = ("未拆除", "已拆除", "已建成")
+CARD_TYPES = ("老年优待证", "免费乘车证")
+
+
+def _date(value, label: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise ValidationError(f"{label}格式应为 YYYY-MM-DD") from None
+
+
+def _money(value, label: str):
+    try:
+        amount = to_money(value)
+    except MoneyError as exc:
+        raise ValidationError(f"{label}：{exc}") from None
+    if amount < 0:
+        raise ValidationError(f"{label}不能为负数")
+    return amount
+
+
+def _choice(value: str, options, label: str) -> str:
+    if value not in options:
+        raise ValidationError(f"{label}应为：{'、'.join(options)}")
+    return value
+
+
+def enrollments_at(person_id, month: str) -> list[Enrollment]:
+    """Enrollments covering a person in a month (as recipient or household member)."""
+    households = (HouseholdMember.select(HouseholdMember.household)
+                  .where(HouseholdMember.person == person_id))
+    return list(Enrollment.select().where(
+        ((Enrollment.person == person_id) | Enrollment.household.in_(households))
+        & (Enrollment.start_month <= month)
+        & (Enrollment.stop_month.is_null() | (Enrollment.stop_month >= month))))
+
+
+def target_group(person_id, on: dt.date) -> str:
+    """五保户 / 低保户 / 优抚对象 / 困难户, from the enrollments at that date."""
+    codes = {e.programme_id for e in enrollments_at(person_id, norm_month(on))}
+    if "tekun" in codes:
+        return "五保户"
+    if codes & {"dibao_urban", "dibao_rural"}:
+        return "低保户"
+    if "youfu" in codes:
+        return "优抚对象"
+    return "困难户"
+
+
+def family_type(person_id, on: dt.date, fallback: str = "一般群众") -> str:
+    """The house survey's family type where the registry knows it."""
+    found = enrollments_at(person_id, norm_month(on))
+    codes = {e.programme_id for e in found}
+    if "dibao_rural" in codes:
+        return "农村低保"
+    if any(e.programme_id == "tekun" and e.category == "散居" for e in found):
+        return "散居五保"
+    if "bianyuan" in codes:
+        return "低保边缘户"
+    return _choice(fallback or "一般群众", FAMILY_TYPES, "家庭类型")
+
+
+def add_relief_case(person_id, *, kind: str, case_type: str, amount, approved_date,
+                    paid_date=None, note: str = "") -> ReliefCase:
+    with database.atomic():
+        person = get(Person, person_id, "救助对象")
+        approved = _date(approved_date, "审批日期")
+        case = ReliefCase.create(
+            kind=_choice(kind, RELIEF_KINDS, "救助类别"),
+            case_type=required_text(case_type, "救助类型"),
+            person=person, household=None, target_group=target_group(person.id, approved),
+            amount=_money(amount, "救助金额"), approved_date=approved,
+            paid_date=_date(paid_date, "发放日期") if paid_date else None, note=note.strip(),
+        )
+        audit.record("登记救助", "relief_case", case.id, after=case)
+    return case
+
+
+def add_house_survey(person_id, *, persons: int, intention: str, survey_date, family_type_hint: str = "一般群众",
+                     pilot: bool = False, progress: str = "未拆除", compensation=0, transition_fee=0,
+                     village=None, note: str = "") -> HouseSurvey:
+    with database.atomic():
+        person = get(Person, person_id, "户主")
+        when = _date(survey_date, "调查日期")
+        if int(persons) < 1:
+            raise ValidationError("家庭人数至少为1")
+        record = HouseSurvey.create(
+            person=person, village=_village(village) if village is not None else person.village,
+            persons=int(persons), intention=_choice(intention, INTENTIONS, "改造意愿"),
+            family_type=family_type(person.id, when, family_type_hint), pilot=bool(pilot),
+            progress=_choice(progress, PROGRESS, "改造进度"),
+            compensation=_money(compensation, "拆迁补偿费"), transition_fee=_money(transition_fee, "过渡安置费"),
+            survey_date=when, note=note.strip(),
+        )
+        audit.record("登记土坯房", "house_survey", record.id, after=record)
+    return record
+
+
+def update_house_survey(record_id, **changes) -> HouseSurvey:
+    """Progress and payments change as the work goes on."""
+    allowed = {"progress", "compensation", "transition_fee", "intention", "note", "pilot"}
+    if set(changes) - allowed:
+        raise ValidationError("不能修改的字段")
+    with database.atomic():
+        record = get(HouseSurvey, record_id, "土坯房记录")
+        before = audit.snapshot(record)
+        if "progress" in changes:
+            record.progress = _choice(changes["progress"], PROGRESS, "改造进度")
+        if "intention" in changes:
+            record.intention = _choice(changes["intention"], INTENTIONS, "改造意愿")
+        for key in ("compensation", "transition_fee"):
+            if key in changes:
+                setattr(record, key, _money(changes[key], "金额"))
+        if "note" in changes:
+            record.note = str(changes["note"]).strip()
+        if "pilot" in changes:
+            record.pilot = bool(changes["pilot"])
+        record.save()
+        audit.record("修改土坯房", "house_survey", record.id, before=before, after=record)
+    return record
+
+
+def issue_card(person_id, *, card_type: str, issued_date, number: str = "") -> CardIssuance:
+    with database.atomic():
+        person = get(Person, person_id, "人员")
+        card = CardIssuance.create(person=person, card_type=_choice(card_type, CARD_TYPES, "证件类型"),
+                                   number=number.strip(), issued_date=_date(issued_date, "办理日期"))
+        audit.record("办理证件", "card_issuance", card.id, after=card)
+    return card
+
+
+def add_activity(kind: str, held_date, *, title: str = "", participants: int = 0, note: str = "") -> Activity:
+    with database.atomic():
+        activity = Activity.create(kind=required_text(kind, "活动类别"), title=title.strip(),
+                                   held_date=_date(held_date, "活动日期"),
+                                   participants=max(int(participants or 0), 0), note=note.strip())
+        audit.record("登记活动", "activity", activity.id, after=activity)
+    return activity
+
+
+def set_indicator(name: str, month, value, unit: str = "%") -> Indicator:
+    name = required_text(name, "指标名称")
+    month = norm_month(month)
+    text = str(value).strip().rstrip("%")
+    try:
+        Decimal(text)
+    except InvalidOperation:
+        raise ValidationError("指标值应为数字") from None
+    with database.atomic():
+        row = Indicator.get_or_none(name=name, month=month)
+        before = audit.snapshot(row)
+        if row is None:
+            row = Indicator.create(name=name, month=month, value=text, unit=unit)
+        else:
+            row.value, row.unit = text, unit
+            row.save()
+        audit.record("填报指标", "indicator", row.id, before=before, after=row)
+    return row
+
+
+def define_one_off(name: str, *, programmes, month, amount, basis: str = "person",
+                   tag_filter: str = "", village=None, note: str = "") -> OneOffSubsidy:
+    """A one-off subsidy over one or more rosters (the payments issue pays it)."""
+    codes = [c.strip() for c in (programmes.split(",") if isinstance(programmes, str) else programmes) if c.strip()]
+    if not codes:
+        raise ValidationError("请选择至少一个救助项目")
+    with database.atomic():
+        for code in codes:
+            get(Programme, code, "救助项目")
+        subsidy = OneOffSubsidy.create(
+            name=required_text(name, "补贴名称"), programmes=",".join(codes), month=norm_month(month),
+            basis=_choice(basis, ("person", "household"), "发放单位"), amount=_money(amount, "补贴金额"),
+            tag_filter=tag_filter.strip(), village=_village(village), note=note.strip(),
+        )
+        audit.record("定义一次性补贴", "one_off_subsidy", subsidy.id, after=subsidy)
+    return subsidy
