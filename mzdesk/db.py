@@ -22,8 +22,9 @@ APP_NAME = "mzdesk"
 DB_FILE = "mzdesk.sqlite3"
 ENV_DB = "MZDESK_DB"
 
+# journal_mode=wal is set only after the version check: switching to WAL
+# rewrites the file header, and a refused file must be left untouched.
 PRAGMAS = {
-    "journal_mode": "wal",
     "foreign_keys": 1,
     "synchronous": "normal",
     "busy_timeout": 5000,
@@ -81,6 +82,7 @@ def open_database(path: Path | str | None = None, *, create: bool = True) -> pw.
             )
         if 0 < version < migrations.LATEST:
             copy_before_migration(db, path, version)
+        db.pragma("journal_mode", "wal", permanent=True)
         migrate(db, version)
     except Exception:
         db.close()
