@@ -13,6 +13,14 @@ import pytest
 from mzdesk import db as dbmod
 
 
+@pytest.fixture(autouse=True)
+def _private_user_dirs(tmp_path_factory, monkeypatch):
+    """Keep logs, settings and default data of the tests out of the real home."""
+    home = tmp_path_factory.mktemp("home")
+    for var in ("XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(home / var.lower()))
+
+
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory):
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
