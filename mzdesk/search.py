@@ -50,9 +50,9 @@ def person_ids(query: str, limit: int = LIMIT) -> list[int]:
         phrase = '"' + upper.replace('"', '""') + '"'
         take(Person.select(Person.id).where(
             Person.id.in_(pw.SQL("(SELECT rowid FROM person_fts WHERE person_fts MATCH ?)", (phrase,)))))
-    elif len(q) == 2 and not q.isascii():
+    elif len(q) == 2 and not q.isascii() and not found:
         # Two Chinese characters inside a name (三丰 in 张三丰): too short for
-        # trigrams, and rare enough that a scan of the name column is fine.
+        # trigrams; scan the name column, but only when nothing better matched.
         take(Person.select(Person.id).where(Person.name.contains(q)))
     villages = [v.id for v in Village.select(Village.id).where(Village.name.contains(q))]
     if villages and len(found) < limit:
