@@ -138,7 +138,8 @@ def cmd_restore(args) -> int:
     from . import backup, db
     target = Path(args.db) if args.db else db.default_path()
     result = backup.restore(Path(args.file), db_path=target)
-    print(f"已从 {result.restored_from} 恢复；原数据库已另存为 {result.replaced_copy}")
+    kept = f"；原数据库已另存为 {result.replaced_copy}" if result.replaced_copy else ""
+    print(f"已从 {result.restored_from} 恢复{kept}")
     return EXIT_OK
 
 
