@@ -1,0 +1,169 @@
+"""Running long service calls off the UI thread (DESIGN §5).
+
+`Task` runs `work(progress)` in its own QThread; `progress(done, total, label)`
+may be called from the work as often as it likes: the reports reaching the UI
+are throttled.  The result or the exception comes back as a signal, delivered
+in the UI thread.
+
+The models use peewee's SQLite database, whose connections are per thread:
+the work simply uses the models (a connection to the same file opens on first
+use) and the task closes that connection when the work ends.
+
+`TaskProgressDialog` shows a task's progress and re-emits its outcome.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from PySide6.QtCore import QThread, Qt, Signal, Slot
+from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
+
+Progress = Callable[[int, int, str], None]
+Work = Callable[[Progress], Any]
+
+# Seconds between two progress reports sent to the UI (the last one always goes).
+REPORT_INTERVAL = 0.05
+
+
+class Cancelled(Exception):
+    """Raised inside the work by `progress()` once the task was cancelled."""
+
+
+class Task(QThread):
+    progressed = Signal(int, int, str)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, work: Work, parent=None):
+        super().__init__(parent)
+        self._work = work
+        self._cancel_requested = False
+        self._last_report = 0.0
+        self._last_label = None
+
+    def cancel(self) -> None:
+        """Ask the work to stop at its next progress report."""
+        self._cancel_requested = True
+
+    def progress(self, done: int, total: int, label: str = "") -> None:
+        if self._cancel_requested:
+            raise Cancelled
+        now = time.monotonic()
+        if label != self._last_label or done >= total or now - self._last_report >= REPORT_INTERVAL:
+            self._last_report, self._last_label = now, label
+            self.progressed.emit(int(done), int(total), str(label))
+
+    def run(self) -> None:
+        result, error = None, None
+        try:
+            result = self._work(self.progress)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            error = exc
+        finally:
+            _close_thread_connection()
+        if error is None:
+            self.succeeded.emit(result)
+        else:
+            self.failed.emit(error)
+
+
+def _close_thread_connection() -> None:
+    """Close this thread's own connection (peewee keeps one per thread)."""
+    from mzdesk.models import database
+    try:
+        if database.obj is not None:
+            database.close()
+    except Exception:  # noqa: BLE001 - never hide the work's own outcome
+        pass
+
+
+class TaskProgressDialog(QProgressDialog):
+    """A window-modal progress dialog around a Task.
+
+    It stays open until the work has ended, so the clerk never leaves
+    half-done work behind.  With `cancellable`, 取消 (or Esc, or closing the
+    window) asks the work to stop at its next progress report; the work then
+    ends with `Cancelled`, which the service must leave without effect (one
+    transaction).  `succeeded` / `failed` are emitted in the UI thread once
+    the thread has ended.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, parent: QWidget | None, title: str, work: Work, *,
+                 cancellable: bool = False, label: str = "正在准备……"):
+        super().__init__(label, "", 0, 0, parent)
+        self.setWindowTitle(title)
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(0)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.setMinimumWidth(420)
+        self._cancellable = cancellable
+        self._done = False
+        self.cancel_button = QPushButton("取消") if cancellable else None
+        self.setCancelButton(self.cancel_button)
+        self.task = Task(work, self)
+        self.task.progressed.connect(self._on_progress)
+        self.task.succeeded.connect(self._on_succeeded)
+        self.task.failed.connect(self._on_failed)
+        self.canceled.connect(self._on_canceled)
+
+    def start(self) -> None:
+        self.show()
+        self.task.start()
+
+    def is_running(self) -> bool:
+        return self.task.isRunning()
+
+    @Slot(int, int, str)
+    def _on_progress(self, done: int, total: int, label: str) -> None:
+        if self._done or self.wasCanceled():
+            return
+        if total > 0:
+            self.setMaximum(total)
+            self.setValue(min(done, total))
+        if label:
+            self.setLabelText(label)
+
+    @Slot()
+    def _on_canceled(self) -> None:
+        if self._done:
+            return
+        self.task.cancel()
+        # QProgressDialog hides itself on cancel: stay visible until the work stops.
+        self.setLabelText("正在取消……")
+        if self.cancel_button is not None:
+            self.cancel_button.setEnabled(False)
+        self.show()
+
+    def _finish(self) -> None:
+        self.task.wait()
+        self._done = True
+        self.close()
+
+    @Slot(object)
+    def _on_succeeded(self, result) -> None:
+        self._finish()
+        self.succeeded.emit(result)
+
+    @Slot(object)
+    def _on_failed(self, error) -> None:
+        self._finish()
+        self.failed.emit(error)
+
+    def reject(self) -> None:  # Esc
+        if self._done:
+            super().reject()
+        elif self._cancellable:
+            self.canceled.emit()
+
+    def closeEvent(self, event) -> None:
+        if self._done:
+            super().closeEvent(event)
+            return
+        event.ignore()
+        if self._cancellable:
+            self.canceled.emit()
