@@ -24,11 +24,9 @@ from . import idcard
 from .errors import DomainError, ValidationError
 from .fields import dumps
 from .money import from_fen
-from .models import Death, Enrollment, Person, Programme, Village, database
+from .models import PAID_STATES, Death, Enrollment, Person, Programme, Village, database
 from .services import amounts
 
-# Drafts are not payments; these states mean the money went (or is going) out.
-PAID_STATES = ("已审核", "已导出", "已发放")
 ZERO = Decimal("0.00")
 
 

@@ -233,6 +233,10 @@ class Indicator(BaseModel):
         indexes = ((("name", "month"), True),)
 
 
+# Batch states in which the money counts as paid (drafts are not payments).
+PAID_STATES = ("已审核", "已导出", "已发放")
+
+
 class Batch(BaseModel):
     """A payment batch; the payments issue builds its workflow on this."""
 

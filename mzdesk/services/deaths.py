@@ -9,12 +9,9 @@ from decimal import Decimal
 
 from .. import audit
 from ..errors import ConflictError, ValidationError
-from ..models import Batch, BatchLine, Death, Enrollment, EnrollmentEvent, Person, database
+from ..models import PAID_STATES, Batch, BatchLine, Death, Enrollment, EnrollmentEvent, Person, database
 from .common import get, month as norm_month
 from .enrollments import dibao_covering
-
-PAID_STATES = ("已审核", "已导出", "已发放")
-
 
 @dataclass
 class DeathEffects:
