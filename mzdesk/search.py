@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-import peewee as pw
-
-from .models import Person, Village
+from .models import Person, database
 
 LIMIT = 200
 
@@ -21,43 +19,47 @@ def normalise(query: str) -> str:
     return "".join(text.split()).lower()
 
 
-def _prefix(field: pw.Field, text: str) -> pw.Expression:
-    # A range instead of LIKE 'x%': SQLite's LIKE is case-insensitive and so
-    # cannot use an ordinary index.
-    return (field >= text) & (field < text + "\uffff")
+def _arm(rank: int, select: str) -> str:
+    # Each arm is limited on its own, so a short, common query ('zl') never
+    # materialises thousands of rows before the final LIMIT.
+    return f"SELECT * FROM ({select.format(rank=rank)} LIMIT :limit)"
+
+
+# Prefix ranges instead of LIKE 'x%': SQLite's LIKE is case-insensitive and
+# so cannot use an ordinary index.
+_ARMS = [
+    "SELECT id, {rank} AS r FROM person WHERE name = :q",
+    "SELECT id, {rank} AS r FROM person WHERE name >= :q AND name < :q_end",
+    "SELECT id, {rank} AS r FROM person WHERE initials >= :q AND initials < :q_end",
+    "SELECT id, {rank} AS r FROM person WHERE pinyin >= :q AND pinyin < :q_end",
+]
+_FTS_ARM = "SELECT rowid AS id, {rank} AS r FROM person_fts WHERE person_fts MATCH :phrase"
+_VILLAGE_ARM = ("SELECT id, {rank} AS r FROM person WHERE village_id IN"
+                " (SELECT id FROM village WHERE instr(name, :q) > 0) ORDER BY id")
+_NAME_SCAN = "SELECT id FROM person WHERE instr(name, :q) > 0 ORDER BY id LIMIT :limit"
 
 
 def person_ids(query: str, limit: int = LIMIT) -> list[int]:
-    """Ids of matching persons, best matches first (exact name, then prefixes)."""
+    """Ids of matching persons, best matches first (exact name, then prefixes,
+    then fragments anywhere, then people of a matching village)."""
     q = normalise(query)
     if not q:
         return []
-    found: list[int] = []
-    seen: set[int] = set()
-
-    def take(select: pw.Select) -> None:
-        for (pid,) in select.limit(limit).tuples():
-            if pid not in seen and len(found) < limit:
-                seen.add(pid)
-                found.append(pid)
-
-    upper = q.upper()  # the X of an ID number
-    take(Person.select(Person.id).where(Person.name == q))
-    take(Person.select(Person.id).where(_prefix(Person.name, q)))
-    take(Person.select(Person.id).where(_prefix(Person.initials, q)))
-    take(Person.select(Person.id).where(_prefix(Person.pinyin, q)))
+    arms = list(_ARMS)
     if len(q) >= 3:
-        phrase = '"' + upper.replace('"', '""') + '"'
-        take(Person.select(Person.id).where(
-            Person.id.in_(pw.SQL("(SELECT rowid FROM person_fts WHERE person_fts MATCH ?)", (phrase,)))))
-    elif len(q) == 2 and not q.isascii() and not found:
-        # Two Chinese characters inside a name (三丰 in 张三丰): too short for
-        # trigrams; scan the name column, but only when nothing better matched.
-        take(Person.select(Person.id).where(Person.name.contains(q)))
-    villages = [v.id for v in Village.select(Village.id).where(Village.name.contains(q))]
-    if villages and len(found) < limit:
-        take(Person.select(Person.id).where(Person.village.in_(villages)).order_by(Person.id))
-    return found[:limit]
+        arms.append(_FTS_ARM)
+    arms.append(_VILLAGE_ARM)
+    sql = ("SELECT id FROM (" + " UNION ALL ".join(_arm(i, a) for i, a in enumerate(arms))
+           + ") GROUP BY id ORDER BY min(r), id LIMIT :limit")
+    params = {"q": q, "q_end": q + "\uffff", "limit": limit,
+              "phrase": '"' + q.replace('"', '""') + '"'}
+    conn = database.connection()
+    found = [row[0] for row in conn.execute(sql, params)]
+    if not found and len(q) == 2 and not q.isascii():
+        # Two Chinese characters inside a name (三丰 in 张三丰) are too short
+        # for trigrams: scan the name column, only when nothing else matched.
+        found = [row[0] for row in conn.execute(_NAME_SCAN, params)]
+    return found
 
 
 def search_persons(query: str, limit: int = LIMIT) -> list[Person]:
