@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import peewee as pw
 
 from ..errors import NotFoundError, ValidationError
 from ..fields import MONTH_RE
+from ..money import MoneyError, to_money
 
 _MONTH_LOOSE = re.compile(r"^\s*(\d{4})\s*[-年./]?\s*(\d{1,2})\s*月?\s*$")
 
@@ -54,3 +56,14 @@ def required_text(value, label: str) -> str:
     if not text:
         raise ValidationError(f"{label}不能为空")
     return text
+
+
+def money(value, label: str = "金额") -> Decimal:
+    """A non-negative amount in 元, or a ValidationError naming the field."""
+    try:
+        amount = to_money(value)
+    except MoneyError as exc:
+        raise ValidationError(f"{label}：{exc}") from None
+    if amount < 0:
+        raise ValidationError(f"{label}不能为负数")
+    return amount

@@ -12,9 +12,8 @@ from .. import audit, idcard
 from ..errors import ConflictError, ValidationError
 from ..models import (Enrollment, EnrollmentEvent, Household, HouseholdMember, Person, Programme,
                       database)
-from ..money import MoneyError, to_money
 from . import amounts
-from .common import get, month as norm_month
+from .common import get, money, month as norm_month
 from .households import active_members
 
 DIBAO = amounts.DIBAO
@@ -69,17 +68,17 @@ def _checked_amount(amount, suggestion: amounts.Suggestion | None, reason: str) 
         if suggestion is None:
             raise ValidationError("没有可用的保障标准，请填写金额和原因")
         return suggestion.amount
-    try:
-        value = to_money(amount)
-    except MoneyError as exc:
-        raise ValidationError(str(exc)) from None
-    if value < 0:
-        raise ValidationError("金额不能为负数")
+    value = money(amount)
     if suggestion is None and not reason:
         raise ValidationError("没有可用的保障标准，手工填写金额时请填写原因")
     if suggestion is not None and value != suggestion.amount and not reason:
         raise ValidationError(f"金额 {value} 元与按标准计算的 {suggestion.amount} 元不一致，请填写原因")
     return value
+
+
+def _kept_reason(value: Decimal, suggestion: amounts.Suggestion | None, reason: str) -> str:
+    """The reason is the record's explanation only while the amount is off the standard."""
+    return reason if suggestion is None or value != suggestion.amount else ""
 
 
 def _suggest(programme, month, category, covered, income, details, amount, reason):
@@ -120,14 +119,14 @@ def enroll(programme: str, person_id, *, start_month, household_id=None, categor
             category = amounts.gaoling_band(idcard.age(person.id_number, on=_month_start(month))) or ""
             if not category:
                 raise ValidationError("高龄津贴对象应年满80周岁")
-        income = None if per_capita_income in (None, "") else to_money(per_capita_income)
+        income = None if per_capita_income in (None, "") else money(per_capita_income, "家庭人均收入")
         _refuse_conflicts(prog.code, person, household)
         suggestion = _suggest(prog.code, month, category, covered, income, details, amount, reason)
         value = _checked_amount(amount, suggestion, reason)
         enrollment = Enrollment.create(
             programme=prog, person=person, household=household, category=category,
             covered_persons=covered, per_capita_income=income, amount=value,
-            amount_reason=reason if suggestion is None or value != suggestion.amount else "",
+            amount_reason=_kept_reason(value, suggestion, reason),
             details=details, bank_account=bank_account.strip(), start_month=month,
         )
         EnrollmentEvent.create(enrollment=enrollment, kind="开始", month=month, amount=value,
@@ -156,7 +155,7 @@ def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covere
         if covered_persons is not None:
             e.covered_persons = int(covered_persons)
         if per_capita_income is not None:
-            e.per_capita_income = to_money(per_capita_income)
+            e.per_capita_income = money(per_capita_income, "家庭人均收入")
         if details is not None:
             e.details = dict(details)
         if category is not None:
@@ -165,7 +164,7 @@ def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covere
                               e.per_capita_income, e.details, amount, reason)
         value = _checked_amount(amount, suggestion, reason)
         e.amount = value
-        e.amount_reason = reason if suggestion is None or value != suggestion.amount else ""
+        e.amount_reason = _kept_reason(value, suggestion, reason)
         e.save()
         EnrollmentEvent.create(enrollment=e, kind="调整", month=month, amount=value,
                                reason=reason or "按标准调整", user=audit.current_user())
@@ -212,7 +211,7 @@ def resume(enrollment_id, *, month, reason: str = "", amount=None) -> Enrollment
                               e.per_capita_income, e.details, amount, reason)
         value = _checked_amount(amount, suggestion, reason)
         e.status, e.stop_month, e.stop_reason, e.amount = "在保", None, "", value
-        e.amount_reason = reason if suggestion is None or value != suggestion.amount else ""
+        e.amount_reason = _kept_reason(value, suggestion, reason)
         e.save()
         EnrollmentEvent.create(enrollment=e, kind="恢复", month=month, amount=value, reason=reason,
                                user=audit.current_user())

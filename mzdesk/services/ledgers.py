@@ -10,8 +10,7 @@ from .. import audit
 from ..errors import ValidationError
 from ..models import (Activity, CardIssuance, Enrollment, HouseholdMember, HouseSurvey, Indicator,
                       OneOffSubsidy, Person, Programme, ReliefCase, database)
-from ..money import MoneyError, to_money
-from .common import get, month as norm_month, required_text
+from .common import get, money, month as norm_month, required_text
 from .persons import _village
 
 RELIEF_KINDS = ("临时救助", "医疗救助")
@@ -29,16 +28,6 @@ def _date(value, label: str) -> dt.date:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
         raise ValidationError(f"{label}格式应为 YYYY-MM-DD") from None
-
-
-def _money(value, label: str):
-    try:
-        amount = to_money(value)
-    except MoneyError as exc:
-        raise ValidationError(f"{label}：{exc}") from None
-    if amount < 0:
-        raise ValidationError(f"{label}不能为负数")
-    return amount
 
 
 def _choice(value: str, options, label: str) -> str:
@@ -91,7 +80,7 @@ def add_relief_case(person_id, *, kind: str, case_type: str, amount, approved_da
             kind=_choice(kind, RELIEF_KINDS, "救助类别"),
             case_type=required_text(case_type, "救助类型"),
             person=person, household=None, target_group=target_group(person.id, approved),
-            amount=_money(amount, "救助金额"), approved_date=approved,
+            amount=money(amount, "救助金额"), approved_date=approved,
             paid_date=_date(paid_date, "发放日期") if paid_date else None, note=note.strip(),
         )
         audit.record("登记救助", "relief_case", case.id, after=case)
@@ -111,7 +100,7 @@ def add_house_survey(person_id, *, persons: int, intention: str, survey_date, fa
             persons=int(persons), intention=_choice(intention, INTENTIONS, "改造意愿"),
             family_type=family_type(person.id, when, family_type_hint), pilot=bool(pilot),
             progress=_choice(progress, PROGRESS, "改造进度"),
-            compensation=_money(compensation, "拆迁补偿费"), transition_fee=_money(transition_fee, "过渡安置费"),
+            compensation=money(compensation, "拆迁补偿费"), transition_fee=money(transition_fee, "过渡安置费"),
             survey_date=when, note=note.strip(),
         )
         audit.record("登记土坯房", "house_survey", record.id, after=record)
@@ -132,7 +121,7 @@ def update_house_survey(record_id, **changes) -> HouseSurvey:
             record.intention = _choice(changes["intention"], INTENTIONS, "改造意愿")
         for key in ("compensation", "transition_fee"):
             if key in changes:
-                setattr(record, key, _money(changes[key], "金额"))
+                setattr(record, key, money(changes[key], "金额"))
         if "note" in changes:
             record.note = str(changes["note"]).strip()
         if "pilot" in changes:
@@ -191,7 +180,7 @@ def define_one_off(name: str, *, programmes, month, amount, basis: str = "person
             get(Programme, code, "救助项目")
         subsidy = OneOffSubsidy.create(
             name=required_text(name, "补贴名称"), programmes=",".join(codes), month=norm_month(month),
-            basis=_choice(basis, ("person", "household"), "发放单位"), amount=_money(amount, "补贴金额"),
+            basis=_choice(basis, ("person", "household"), "发放单位"), amount=money(amount, "补贴金额"),
             tag_filter=tag_filter.strip(), village=_village(village), note=note.strip(),
         )
         audit.record("定义一次性补贴", "one_off_subsidy", subsidy.id, after=subsidy)

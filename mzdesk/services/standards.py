@@ -8,8 +8,7 @@ from __future__ import annotations
 from .. import audit
 from ..errors import ConflictError, ValidationError
 from ..models import Programme, Standard, database
-from ..money import MoneyError, to_money
-from .common import get, month as norm_month, prev_month
+from .common import get, money, month as norm_month, prev_month
 
 
 def list_standards(programme: str | None = None) -> list[Standard]:
@@ -25,12 +24,7 @@ def add_standard(programme: str, amount, effective_from, *, category: str = "",
     month = norm_month(effective_from)
     if basis not in ("person", "household"):
         raise ValidationError("标准的计算单位应为按人或按户")
-    try:
-        value = to_money(amount)
-    except MoneyError as exc:
-        raise ValidationError(str(exc)) from None
-    if value < 0:
-        raise ValidationError("标准金额不能为负数")
+    value = money(amount, "标准金额")
     category = (category or "").strip()
     with database.atomic():
         prog = get(Programme, programme, "救助项目")

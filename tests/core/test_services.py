@@ -101,6 +101,16 @@ def test_dibao_suggestion_and_reason_required(township):
     assert state_in(e.id, "2022-02") == (False, None)
 
 
+def test_bad_money_is_a_validation_error(township):
+    head, _, hh = _family(1)
+    with pytest.raises(ValidationError, match="家庭人均收入"):
+        enrollments.enroll("dibao_rural", head.id, household_id=hh.id, start_month="2022-01",
+                           per_capita_income="两百")
+    with pytest.raises(ValidationError, match="负数"):
+        standards.add_standard("canji", "-5", "2023-01", category="生活补贴")
+    assert not Enrollment.select().exists()
+
+
 def test_stop_and_resume_history(township):
     head, _, hh = _family(1)
     e = enrollments.enroll("dibao_rural", head.id, household_id=hh.id, start_month="2022-01",
