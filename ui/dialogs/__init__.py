@@ -1,0 +1,1 @@
+"""Dialogs that are not record forms: history, settings, …"""

@@ -1,0 +1,1 @@
+"""Forms (QDialogs) that write through the services."""
