@@ -98,6 +98,9 @@ class SourceTableModel(QAbstractTableModel):
         value = self._rows[index.row()].get(column.key)
         if role == Qt.ItemDataRole.DisplayRole:
             return display(value)
+        if role == Qt.ItemDataRole.ToolTipRole:  # long text cut off by the column
+            text = display(value)
+            return text if len(text) > 8 else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _ALIGN.get(column.align, _ALIGN["left"])
         if role == Qt.ItemDataRole.UserRole:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableView,
@@ -54,6 +54,9 @@ class ListTab(QWidget):
 
         self.table = QTableView()
         self.table.setModel(self.model)
+        # No indicator before sorting is enabled: otherwise Qt sorts by the
+        # first column at once and the source's own default order is lost.
+        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -62,7 +65,7 @@ class ListTab(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self.update_actions())
         self.table.doubleClicked.connect(lambda _: self.on_activated())
 
         self.status = QLabel()
@@ -110,6 +113,15 @@ class ListTab(QWidget):
         self.filter_bar.addStretch(1)
         self.action_bar.addStretch(1)
         self.add_action("导出当前列表", self.export_current, tip="把当前显示的行保存为 Excel 文件")
+        self.fit_columns()
+
+    def fit_columns(self) -> None:
+        """Each column as wide as its Column.width characters, never narrower than its title."""
+        digit = self.table.fontMetrics().horizontalAdvance("0")
+        header = self.table.horizontalHeader().fontMetrics()
+        for i, column in enumerate(self.model.columns):
+            title = header.horizontalAdvance(column.title) + 26  # margins and the sort arrow
+            self.table.setColumnWidth(i, max(title, (column.width or 8) * digit + 10))
 
     # --- behaviour ---------------------------------------------------------
 
@@ -129,7 +141,7 @@ class ListTab(QWidget):
             return
         if selected is not None:
             self.select_id(selected)
-        self._update_buttons()
+        self.update_actions()
 
     def selected_id(self):
         rows = self.table.selectionModel().selectedRows()
@@ -182,7 +194,8 @@ class ListTab(QWidget):
         except Exception as exc:
             show_error(self, exc)
 
-    def _update_buttons(self, *_args) -> None:
+    def update_actions(self) -> None:
+        """Enable the buttons that need a selection; subclasses add their own rules."""
         has = self.selected_id() is not None
         for button in self._selection_buttons:
             button.setEnabled(has)
