@@ -1,0 +1,291 @@
+"""家庭 form: the head, where the household lives, and its members in a grid.
+
+A new household is created in one service call. For an existing one the
+form applies add_member / remove_member; the head, village, area, address
+and the relation of members already saved are shown read-only, because the
+services have no call to change them (remove + add would rewrite history).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QPushButton, QStyledItemDelegate, QTableView,
+                               QVBoxLayout, QWidget)
+
+from mzdesk import idcard
+from mzdesk.errors import ValidationError
+from mzdesk.models import Household, Person, database
+from mzdesk.services import households
+
+from ..widgets import PersonPicker, VillageCombo, add_field
+from .base import FormDialog
+from .person_form import PersonForm
+
+MEMBER_RELATIONS = tuple(r for r in households.RELATIONS if r != "户主")
+
+
+@dataclass
+class MemberRow:
+    person_id: int
+    name: str
+    id_number: str
+    relation: str
+    saved: bool  # already a member in the database: relation read-only
+
+    @classmethod
+    def of(cls, person: Person, relation: str, saved: bool = False) -> "MemberRow":
+        return cls(person.id, person.name, person.id_number, relation, saved)
+
+
+class MembersModel(QAbstractTableModel):
+    HEADERS = ("姓名", "身份证号", "与户主关系", "年龄")
+    RELATION = 2
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.rows: list[MemberRow] = []
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        row = self.rows[index.row()]
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return (row.name, idcard.mask(row.id_number), row.relation,
+                    idcard.age(row.id_number))[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.RELATION and row.saved \
+                and row.relation != "户主":
+            return "已保存成员的关系暂不能在此修改"
+        return None
+
+    def flags(self, index):
+        flags = super().flags(index)
+        if index.column() == self.RELATION and self.relation_editable(index.row()):
+            flags |= Qt.ItemFlag.ItemIsEditable
+        return flags
+
+    def relation_editable(self, row: int) -> bool:
+        return self.rows[row].relation != "户主" and not self.rows[row].saved
+
+    def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
+        if index.column() != self.RELATION or value not in MEMBER_RELATIONS:
+            return False
+        self.rows[index.row()].relation = value
+        self.dataChanged.emit(index, index)
+        return True
+
+    def set_rows(self, rows: list[MemberRow]) -> None:
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+
+    def add(self, row: MemberRow) -> None:
+        self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
+        self.rows.append(row)
+        self.endInsertRows()
+
+    def remove(self, i: int) -> None:
+        self.beginRemoveRows(QModelIndex(), i, i)
+        del self.rows[i]
+        self.endRemoveRows()
+
+    def person_ids(self) -> list[int]:
+        return [r.person_id for r in self.rows]
+
+
+class RelationDelegate(QStyledItemDelegate):
+    def createEditor(self, parent, option, index):
+        combo = QComboBox(parent)
+        combo.addItems(MEMBER_RELATIONS)
+        return combo
+
+    def setEditorData(self, editor, index):
+        editor.setCurrentText(index.data(Qt.ItemDataRole.EditRole))
+
+    def setModelData(self, editor, model, index):
+        model.setData(index, editor.currentText())
+
+
+class HouseholdForm(FormDialog):
+    TITLE = "家庭"
+
+    def __init__(self, parent: QWidget | None = None, household_id: int | None = None,
+                 head_id: int | None = None):
+        super().__init__(parent)
+        self.household = Household.get_by_id(household_id) if household_id else None
+        self.setWindowTitle(f"家庭（户号 {self.household.id}）" if self.household else "建立家庭")
+        self.setMinimumWidth(680)
+        self.subform: PersonForm | None = None
+
+        head_row = QWidget()
+        head_layout = QHBoxLayout(head_row)
+        head_layout.setContentsMargins(0, 0, 0, 0)
+        self.head = PersonPicker()
+        self.new_head_button = QPushButton("新增人员…")
+        self.new_head_button.clicked.connect(lambda: self._new_person(self.head.set_person_id))
+        head_layout.addWidget(self.head, 1)
+        head_layout.addWidget(self.new_head_button)
+        self.add_row("户主", head_row)
+        self.head.edit.installEventFilter(self._enter_filter)
+        self.area = self.add_row("户籍类别", QComboBox())
+        self.area.addItems(households.AREAS[::-1])  # 农村 first: most households
+        self.village = add_field(self, "村(社区)", VillageCombo())
+        self.address = self.add_row("地址", QLineEdit())
+
+        self.members = MembersModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.members)
+        self.table.setItemDelegateForColumn(MembersModel.RELATION, RelationDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        for col, width in enumerate((120, 200, 140)):
+            self.table.setColumnWidth(col, width)
+        self.table.setMinimumHeight(170)
+
+        self.member_picker = PersonPicker()
+        self.member_picker.edit.installEventFilter(self._enter_filter)
+        self.member_relation = QComboBox()
+        self.member_relation.addItems(MEMBER_RELATIONS)
+        self.member_relation.installEventFilter(self._enter_filter)
+        self.add_button = QPushButton("添加成员")
+        self.add_button.clicked.connect(self.add_member)
+        self.new_member_button = QPushButton("新增人员…")
+        self.new_member_button.clicked.connect(lambda: self._new_person(self.member_picker.set_person_id))
+        self.remove_button = QPushButton("移出")
+        self.remove_button.clicked.connect(self.remove_selected)
+        adder = QHBoxLayout()
+        adder.addWidget(QLabel("成员"))
+        adder.addWidget(self.member_picker, 1)
+        adder.addWidget(QLabel("关系"))
+        adder.addWidget(self.member_relation)
+        adder.addWidget(self.add_button)
+        adder.addWidget(self.new_member_button)
+        remover = QHBoxLayout()
+        self.count_label = QLabel()
+        remover.addWidget(self.count_label, 1)
+        remover.addWidget(self.remove_button)
+        group = QGroupBox("家庭成员")
+        box = QVBoxLayout(group)
+        box.addLayout(adder)
+        box.addWidget(self.table)
+        box.addLayout(remover)
+        self.body.insertWidget(1, group, 1)
+
+        self.members.rowsInserted.connect(self._count)
+        self.members.rowsRemoved.connect(self._count)
+        self.members.modelReset.connect(self._count)
+        self.head.personChanged.connect(self._head_changed)
+        if self.household:
+            self._load(self.household)
+        elif head_id:
+            self.head.set_person_id(head_id)
+        self._count()
+
+    # --- loading and editing ---------------------------------------------------
+
+    def _load(self, h: Household) -> None:
+        self.head.set_person_id(h.head_id)
+        self.head.setEnabled(False)
+        self.new_head_button.setEnabled(False)
+        self.area.setCurrentText(h.area)
+        self.village.set_village_id(h.village_id)
+        self.address.setText(h.address)
+        for widget in (self.area, self.village, self.address):
+            widget.setEnabled(False)
+            widget.setToolTip("已建立的家庭暂不能在此修改此项")
+        self.members.set_rows([MemberRow.of(m.person, m.relation, saved=True)
+                               for m in households.active_members(h)])
+
+    def _head_changed(self, person_id: int) -> None:
+        if self.household is not None:  # the head of a saved household is fixed here
+            return
+        rows = [r for r in self.members.rows if r.relation != "户主" and r.person_id != person_id]
+        self.show_error("")
+        if person_id:
+            person = Person.get_by_id(person_id)
+            rows.insert(0, MemberRow.of(person, "户主"))
+            if self.village.village_id() is None:
+                self.village.set_village_id(person.village_id)
+            if not self.address.text().strip():
+                self.address.setText(person.address)
+            other = households.household_of(person_id)
+            if other is not None:
+                self.show_error(f"该人员已是户号 {other.id} 的成员，请先从原户中移出")
+        self.members.set_rows(rows)
+
+    def _count(self, *_args) -> None:
+        self.count_label.setText(f"共 {self.members.rowCount()} 人")
+
+    def add_member(self) -> None:
+        person_id = self.member_picker.person_id()
+        if person_id is None:
+            self.show_error("请先在“成员”框中输入姓名或拼音并选择人员")
+            return
+        if person_id in self.members.person_ids():
+            self.show_error("该人员已在成员列表中")
+            return
+        other = households.household_of(person_id)
+        if other is not None and (self.household is None or other.id != self.household.id):
+            self.show_error(f"该人员已是户号 {other.id} 的成员，请先从原户中移出")
+            return
+        self.show_error("")
+        self.members.add(MemberRow.of(Person.get_by_id(person_id), self.member_relation.currentText()))
+        self.member_picker.set_person_id(None)
+        self.member_picker.setFocus()
+
+    def remove_selected(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.show_error("请先在列表中选中要移出的成员")
+            return
+        i = rows[0].row()
+        if self.members.rows[i].relation == "户主":
+            self.show_error("不能移出户主")
+            return
+        self.show_error("")
+        self.members.remove(i)
+
+    def _new_person(self, then) -> None:
+        """Register someone not yet in the registry, then use them here."""
+        self.subform = PersonForm(self)
+        self.subform.accepted.connect(lambda: then(self.subform.saved_id))
+        self.subform.open()
+
+    # --- saving ------------------------------------------------------------------
+
+    def save(self) -> int:
+        if self.household is None:
+            head_id = self.head.person_id()
+            if head_id is None:
+                raise ValidationError("请选择户主（输入姓名或拼音后从列表中选择，或点击“新增人员…”）")
+            village_text = self.village.currentText().strip()
+            if village_text and self.village.village_id() is None:
+                raise ValidationError(f"村(社区)“{village_text}”不存在，请从列表中选择")
+            members = [(r.person_id, r.relation) for r in self.members.rows if r.relation != "户主"]
+            return households.create_household(
+                head_id, members=members, village=self.village.village_id(),
+                area=self.area.currentText(), address=self.address.text()).id
+        h = self.household
+        wanted = {r.person_id: r for r in self.members.rows}
+        with database.atomic():  # all of the changes or none
+            for m in households.active_members(h):
+                if m.person_id not in wanted:
+                    households.remove_member(h.id, m.person_id)
+            for row in self.members.rows:
+                if not row.saved:
+                    households.add_member(h.id, row.person_id, row.relation)
+        return h.id
