@@ -1,17 +1,33 @@
-"""The main window: one tab per area of work (only 工作台 so far).
+"""The main window: one tab per area of work.
 
-Tabs are added with `add_tab`; the window remembers its geometry and the
-current tab between runs (ui.prefs).
+Every tab follows one contract (TITLE, refresh(), changed, open_record()).
+A write in one tab marks the others stale; a stale tab refreshes when it is
+shown, so a change is never invisible and no tab re-queries needlessly.
+The window remembers its geometry and the current tab (ui.prefs).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
 
+from .messages import show_error
 from .prefs import qsettings
+from .tabs.canji import CanjiTab
 from .tabs.dashboard import DashboardTab
+from .tabs.dibao import DibaoTab
+from .tabs.funeral_elderly import FuneralElderlyTab
+from .tabs.gaoling import GaolingTab
+from .tabs.persons import PersonsTab
+from .tabs.relief import ReliefTab
+from .tabs.tekun import TekunTab
+from .tabs.tupifang import TupifangTab
+from .tabs.youfu import YoufuTab
+
+# In the order the clerk meets them (issue 3 §2).
+TAB_CLASSES = (DashboardTab, PersonsTab, DibaoTab, TekunTab, YoufuTab, GaolingTab, CanjiTab,
+               ReliefTab, TupifangTab, FuneralElderlyTab)
 
 APP_TITLE = "民政桌面"
 GEOMETRY_KEY = "main_window/geometry"
@@ -36,12 +52,22 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — {settings.township_name()}")
 
         self._remembered_tab = 0
+        self._stale: set[QWidget] = set()
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self._restore_state()
-        self.dashboard = DashboardTab()
-        self.add_tab(self.dashboard, DashboardTab.TITLE)
+        self.pages: list[QWidget] = []
+        for cls in TAB_CLASSES:
+            page = cls()
+            self.pages.append(page)
+            self._stale.add(page)
+            page.changed.connect(lambda page=page: self._on_changed(page))
+            self.add_tab(page, cls.TITLE)
+        self.dashboard = self.pages[0]
+        self.dashboard.openRecord.connect(self.open_record)
+        self.tabs.currentChanged.connect(self._on_tab_shown)
+        self._on_tab_shown(self.tabs.currentIndex())
 
         self._build_menu()
         self.db_label = QLabel(f"数据库：{self.db_path}" if self.db_path else "")
@@ -55,12 +81,76 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
         return index
 
+    def page(self, cls: type) -> QWidget:
+        return next(p for p in self.pages if isinstance(p, cls))
+
+    # --- keeping tabs fresh and routing records -----------------------------
+
+    def _on_changed(self, source: QWidget) -> None:
+        self._stale.update(p for p in self.pages if p is not source)
+
+    def _on_tab_shown(self, index: int) -> None:
+        page = self.tabs.widget(index)
+        if page in self._stale:
+            self._stale.discard(page)
+            page.refresh()
+
+    def open_record(self, table: str, record_id: int) -> bool:
+        """Show a record (e.g. from a data-check finding) in the tab that lists it."""
+        for page in self.pages[1:]:
+            if page in self._stale:
+                self._stale.discard(page)
+                page.refresh()
+            if page.open_record(table, record_id):
+                self.tabs.setCurrentWidget(page)
+                return True
+        return False
+
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu("文件(&F)")
+        backup = QAction("备份数据库(&B)…", self)
+        backup.triggered.connect(self.backup_database)
+        menu.addAction(backup)
+        menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
+        settings_menu = self.menuBar().addMenu("设置(&S)")
+        settings_action = QAction("乡镇、村(社区)与保障标准(&S)…", self)
+        settings_action.triggered.connect(self.open_settings)
+        settings_menu.addAction(settings_action)
+
+    def open_settings(self) -> None:
+        from mzdesk.services import settings
+
+        from .dialogs.settings_dialog import SettingsDialog
+        dialog = SettingsDialog(self)
+        dialog.changed.connect(lambda: self._stale.update(self.pages))
+        dialog.exec()
+        self.setWindowTitle(f"{APP_TITLE} — {settings.township_name()}")
+        self._refresh_current()
+
+    def _refresh_current(self) -> None:
+        page = self.tabs.currentWidget()
+        self._stale.discard(page)
+        page.refresh()
+
+    def backup_database(self) -> None:
+        import datetime as dt
+
+        from mzdesk import backup
+        name = f"民政桌面备份-{dt.date.today():%Y%m%d}.sqlite3"
+        path, _ = QFileDialog.getSaveFileName(self, "备份数据库", str(Path.home() / name),
+                                              "数据库备份 (*.sqlite3)")
+        if not path:
+            return
+        try:
+            result = backup.backup(Path(path))
+        except Exception as exc:
+            show_error(self, exc)
+            return
+        self.statusBar().showMessage(f"已备份到 {result.path}（已校验）", 10000)
 
     # --- remembered state --------------------------------------------------
 
