@@ -1,63 +1,43 @@
-"""工作台: the figures of every programme and the findings of the data checks.
+"""工作台: the figures of every programme, the amounts paid over the last 12
+months, and the findings of the data checks (each opens its record).
 
 The figures are a few SQL aggregates (fast at any size) and are computed in
-the UI thread; the data checks can take longer on a big township, so they run
-in a worker thread and fill the list when they are done.
+the UI thread; the chart's aggregate over the payment lines and the data
+checks take longer on a big township, so each runs in a worker thread and
+fills its part of the tab when it is done. At start-up those threads begin
+only once the tab has been painted: started earlier, they compete with the
+UI thread for the GIL and delay the first paint of the window by about
+0.7 s on a 100k-person township (tests/bench/bench_launch.py).
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
-from dataclasses import dataclass
 from decimal import Decimal
 
-from peewee import JOIN, fn
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt, Signal, Slot
+from PySide6.QtCore import (QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, Qt,
+                            QTimer, Signal, Slot)
 from PySide6.QtGui import QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListView, QPushButton, QTableView,
     QVBoxLayout, QWidget,
 )
 
-from mzdesk.models import Enrollment, Programme
-from mzdesk.money import from_fen
+from mzdesk.figures import ProgrammeFigures, programme_figures  # noqa: F401 (re-exported)
 
+from ..charts import BarChart, Series
 from ..messages import describe
 from ..worker import Task
 
-ACTIVE = "在保"
 UNIT_WORD = {"household": "户", "person": "人"}
 # Minimum widths in pixels of the figures' columns (name, 在保, 保障人数, 每月发放).
 FIGURE_COLUMN_WIDTHS = (220, 110, 110, 150)
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-
-
-@dataclass(frozen=True)
-class ProgrammeFigures:
-    code: str
-    name: str
-    unit: str  # household / person
-    monthly: bool
-    enrollments: int  # active (在保) enrollments: households or persons
-    persons: int  # persons covered (sum of covered_persons)
-    monthly_total: Decimal  # sum of the active monthly amounts
-
-
-def programme_figures() -> list[ProgrammeFigures]:
-    """One row per programme, in programme order, from one grouped query."""
-    query = (Programme
-             .select(Programme.code, Programme.name, Programme.unit, Programme.monthly,
-                     fn.COUNT(Enrollment.id),
-                     fn.SUM(Enrollment.covered_persons),
-                     fn.SUM(Enrollment.amount))  # integer fen: SUM is not coerced
-             .join(Enrollment, JOIN.LEFT_OUTER,
-                   on=((Enrollment.programme == Programme.code) & (Enrollment.status == ACTIVE)))
-             .group_by(Programme.code, Programme.name, Programme.unit, Programme.monthly,
-                       Programme.sort_order)
-             .order_by(Programme.sort_order, Programme.code)
-             .tuples())
-    return [ProgrammeFigures(code, name, unit, bool(monthly), count or 0, persons or 0,
-                             from_fen(int(fen or 0)))
-            for code, name, unit, monthly, count, persons, fen in query]
+CHART_MONTHS = 12
+OPEN_HINT = "双击一条问题可打开对应的记录"
+# Start the background work this long after construction if the tab is never painted
+# (another tab is current, or the window is not shown).
+START_FALLBACK_MS = 400
 
 
 def yuan(amount: Decimal) -> str:
@@ -149,7 +129,7 @@ class FindingsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"【{finding.title}】{finding.message}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return finding.message
+            return finding.message + ("\n（双击打开记录）" if finding.records else "")
         if role == self.FindingRole:
             return finding
         return None
@@ -160,6 +140,25 @@ def _run_checks(_progress):
     return checks.run_all()
 
 
+def _chart_data(_progress):
+    """(months, [(key, name, values)]) of the 12 months ending the last paid month."""
+    from mzdesk import figures
+    last = figures.last_paid_month() or dt.date.today().strftime("%Y-%m")
+    paid = figures.monthly_paid(last, CHART_MONTHS)
+    names = figures.series_names()
+    months = [m for m, _ in next(iter(paid.values()), [])] or figures.months_ending(last, CHART_MONTHS)
+    return months, [(key, names.get(key, key), tuple(a for _, a in values))
+                    for key, values in paid.items()]
+
+
+def chart_heading(months: list[str]) -> str:
+    if not months:
+        return "近12个月发放金额"
+    first, last = months[0], months[-1]
+    return (f"近{len(months)}个月发放金额（{first[:4]}年{int(first[5:])}月—"
+            f"{last[:4]}年{int(last[5:])}月）")
+
+
 def findings_summary(findings: list) -> str:
     if not findings:
         return "数据比对未发现问题。"
@@ -168,26 +167,31 @@ def findings_summary(findings: list) -> str:
     return f"数据比对发现 {len(findings)} 条问题：{parts}"
 
 
+def _bold(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setStyleSheet("font-weight: bold;")
+    return label
+
+
 class DashboardTab(QWidget):
     """工作台."""
 
     TITLE = "工作台"
-    refreshed = Signal()  # figures and findings are up to date
+    refreshed = Signal()  # figures, chart and findings are up to date
+    changed = Signal()  # part of the tab contract; the dashboard writes nothing
+    openRecord = Signal(str, int)  # (table, id) of the record a finding is about
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self._checks: Task | None = None
+        self._tasks: dict[str, Task] = {}
+        self._waiting_for_paint = True  # the first refresh's work starts after the first paint
+        self._start_timer = QTimer(self, singleShot=True, interval=START_FALLBACK_MS)
+        self._start_timer.timeout.connect(self._start_waiting_work)
 
-        heading = QLabel("各救助项目在保情况")
-        heading.setStyleSheet("font-weight: bold;")
         self.refresh_button = QPushButton("刷新")
-        self.refresh_button.setToolTip("重新统计在保情况并进行数据比对（F5）")
+        self.refresh_button.setToolTip("重新统计在保情况、发放金额并进行数据比对（F5）")
         self.refresh_button.setShortcut(QKeySequence("F5"))
         self.refresh_button.clicked.connect(self.refresh)
-        top = QHBoxLayout()
-        top.addWidget(heading)
-        top.addStretch(1)
-        top.addWidget(self.refresh_button)
 
         self.figures_model = FiguresModel(self)
         self.figures_view = QTableView()
@@ -199,8 +203,10 @@ class DashboardTab(QWidget):
         self.figures_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figures_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        checks_heading = QLabel("数据比对")
-        checks_heading.setStyleSheet("font-weight: bold;")
+        self.chart_heading = _bold(chart_heading([]))
+        self.chart = BarChart()
+        self.chart_heading.setWordWrap(True)
+
         self.findings_label = QLabel()
         self.findings_label.setWordWrap(True)
         self.findings_model = FindingsModel(self)
@@ -209,60 +215,133 @@ class DashboardTab(QWidget):
         self.findings_view.setUniformItemSizes(True)
         self.findings_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.findings_view.setAlternatingRowColors(True)
+        self.findings_view.activated.connect(self._open_finding)  # double click or Enter
+
+        figures_box = QVBoxLayout()
+        heading = QHBoxLayout()
+        heading.addWidget(_bold("各救助项目在保情况"))
+        heading.addStretch(1)
+        heading.addWidget(self.refresh_button)
+        figures_box.addLayout(heading)
+        figures_box.addWidget(self.figures_view)
+        figures_box.addStretch(1)
+        chart_box = QVBoxLayout()
+        chart_box.addWidget(self.chart_heading)
+        chart_box.addWidget(self.chart, 1)
+        top = QHBoxLayout()
+        top.addLayout(figures_box)
+        top.addSpacing(12)
+        top.addLayout(chart_box, 1)
+
+        findings_heading = QHBoxLayout()
+        findings_heading.addWidget(_bold("数据比对"))
+        findings_heading.addSpacing(12)
+        hint = QLabel(OPEN_HINT)
+        hint.setStyleSheet("color: #666666;")
+        findings_heading.addWidget(hint)
+        findings_heading.addStretch(1)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.figures_view, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addSpacing(8)
-        layout.addWidget(checks_heading)
+        layout.addLayout(top, 3)
+        layout.addSpacing(6)
+        layout.addLayout(findings_heading)
         layout.addWidget(self.findings_label)
-        layout.addWidget(self.findings_view, 1)
+        layout.addWidget(self.findings_view, 2)
 
         self.refresh()
+        self._start_timer.start()
+
+    # --- tab contract ------------------------------------------------------
+
+    def open_record(self, table: str, record_id: int) -> bool:
+        """The dashboard shows no single record."""
+        return False
 
     # --- refreshing --------------------------------------------------------
 
     def refresh(self) -> None:
-        """Recount the figures now and start the data checks in the background."""
-        if self.is_busy():
+        """Recount the figures now; draw the chart and run the data checks in the background."""
+        if self._tasks:
             return
         self.figures_model.set_figures(programme_figures())
         self._fit_figures()
         self.refresh_button.setEnabled(False)
         self.findings_label.setText("正在进行数据比对……")
-        self._checks = Task(_run_checks, self)
-        self._checks.succeeded.connect(self._checks_done)
-        self._checks.failed.connect(self._checks_failed)
-        self._checks.start()
+        if not self._waiting_for_paint:
+            self._start_work()
 
     def is_busy(self) -> bool:
-        return self._checks is not None
+        return bool(self._tasks) or self._waiting_for_paint
 
     def shutdown(self) -> None:
-        """Wait for a running check (the window is closing)."""
-        if self._checks is not None:
-            self._checks.wait()
+        """Wait for running work (the window is closing); start no more."""
+        self._start_timer.stop()
+        self._waiting_for_paint = False
+        for task in list(self._tasks.values()):
+            task.wait()
+
+    def event(self, event) -> bool:
+        if self._waiting_for_paint and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self._start_waiting_work)  # after this paint pass
+        return super().event(event)
+
+    @Slot()
+    def _start_waiting_work(self) -> None:
+        if self._waiting_for_paint:
+            self._waiting_for_paint = False
+            self._start_timer.stop()
+            self._start_work()
+
+    def _start_work(self) -> None:
+        self._start("chart", _chart_data, self._chart_done, self._chart_failed)
+        self._start("checks", _run_checks, self._checks_done, self._checks_failed)
+
+    def _start(self, name: str, work, done, failed) -> None:
+        task = Task(work, self)
+        task.succeeded.connect(done)
+        task.failed.connect(failed)
+        self._tasks[name] = task
+        task.start()
+
+    def _end(self, name: str) -> None:
+        task = self._tasks.pop(name)
+        task.wait()
+        task.deleteLater()
+        if not self._tasks:
+            self.refresh_button.setEnabled(True)
+            self.refreshed.emit()
+
+    @Slot(object)
+    def _chart_done(self, data) -> None:
+        months, series = data
+        self.chart.set_data(months, [Series(key, name, values) for key, name, values in series])
+        self.chart_heading.setText(chart_heading(months) + "，单位：万元")
+        self._end("chart")
+
+    @Slot(object)
+    def _chart_failed(self, error) -> None:
+        self.chart.set_data([], [])
+        self.chart_heading.setText("发放金额没有统计完成：" + describe(error))
+        self._end("chart")
 
     @Slot(object)
     def _checks_done(self, findings) -> None:
-        self._end_checks()
         self.findings_model.set_findings(findings)
         self.findings_label.setText(findings_summary(findings))
-        self.refreshed.emit()
+        self._end("checks")
 
     @Slot(object)
     def _checks_failed(self, error) -> None:
-        self._end_checks()
         self.findings_model.set_findings([])
         self.findings_label.setText("数据比对没有完成：" + describe(error))
-        self.refreshed.emit()
+        self._end("checks")
 
-    def _end_checks(self) -> None:
-        self._checks.wait()
-        self._checks.deleteLater()
-        self._checks = None
-        self.refresh_button.setEnabled(True)
-
+    @Slot(QModelIndex)
+    def _open_finding(self, index: QModelIndex) -> None:
+        finding = index.data(FindingsModel.FindingRole)
+        if finding is not None and finding.records:
+            table, record_id = finding.records[0]
+            self.openRecord.emit(table, int(record_id))
     def _fit_figures(self) -> None:
         """Size the figures table to its content: every row, no scroll bars, no empty stretch."""
         view = self.figures_view

@@ -1,0 +1,125 @@
+"""Figures computed from the registry and the payments, for the 工作台 and
+(later) the statistics reports.
+
+Every function is one or two SQL aggregates, so it stays fast at 100k persons
+and 1M payment lines; Python only shapes the few grouped rows returned.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import peewee as pw
+from peewee import JOIN, fn
+
+from .models import PAID_STATES, Batch, BatchLine, Enrollment, Programme
+from .money import from_fen
+from .services.common import month as norm_month
+from .services.common import prev_month
+
+ACTIVE = "在保"
+ZERO = Decimal("0.00")
+# One-off subsidy batches are grouped under this key, whatever their programme.
+ONEOFF = "oneoff"
+ONEOFF_NAME = "一次性补贴"
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    code: str
+    name: str
+    unit: str  # household / person
+    monthly: bool
+    enrollments: int  # active (在保) enrollments: households or persons
+    persons: int  # persons covered (sum of covered_persons)
+    monthly_total: Decimal  # sum of the active monthly amounts
+
+
+def programme_figures() -> list[ProgrammeFigures]:
+    """One row per programme, in programme order, from one grouped query."""
+    query = (Programme
+             .select(Programme.code, Programme.name, Programme.unit, Programme.monthly,
+                     fn.COUNT(Enrollment.id),
+                     fn.SUM(Enrollment.covered_persons),
+                     fn.SUM(Enrollment.amount).coerce(False))  # integer fen
+             .join(Enrollment, JOIN.LEFT_OUTER,
+                   on=((Enrollment.programme == Programme.code) & (Enrollment.status == ACTIVE)))
+             .group_by(Programme.code, Programme.name, Programme.unit, Programme.monthly,
+                       Programme.sort_order)
+             .order_by(Programme.sort_order, Programme.code)
+             .tuples())
+    return [ProgrammeFigures(code, name, unit, bool(monthly), count or 0, persons or 0,
+                             from_fen(int(fen or 0)))
+            for code, name, unit, monthly, count, persons, fen in query]
+
+
+# --- payments per month ------------------------------------------------------
+
+def months_ending(last_month: str, months: int = 12) -> list[str]:
+    """The `months` months ending with `last_month`, oldest first."""
+    if months < 1:
+        raise ValueError("months must be at least 1")
+    out = [norm_month(last_month)]
+    while len(out) < months:
+        out.append(prev_month(out[-1]))
+    return out[::-1]
+
+
+def series_names() -> dict[str, str]:
+    """Chinese names of the keys `monthly_paid` returns, in display order."""
+    names = dict(Programme.select(Programme.code, Programme.name)
+                 .order_by(Programme.sort_order, Programme.code).tuples())
+    names[ONEOFF] = ONEOFF_NAME
+    return names
+
+
+def last_paid_month() -> str | None:
+    """The latest month of a paid batch, or None when nothing was ever paid."""
+    return (Batch.select(fn.MAX(Batch.month))
+            .where(Batch.state.in_(PAID_STATES)).scalar())
+
+
+def monthly_paid(last_month: str, months: int = 12) -> dict[str, list[tuple[str, Decimal]]]:
+    """Amount paid per series and month over the `months` months ending `last_month`.
+
+    Keys are programme codes (every monthly programme, plus any other that
+    paid in the period) and ONEOFF for the one-off subsidy batches; each value
+    lists every month of the period, oldest first, with 0.00 where nothing
+    was paid. Regular, 补发 and 扣回 batches count under their programme; a
+    扣回 batch recovers money whatever the sign of its lines.
+    """
+    period = months_ending(last_month, months)
+    batches = Batch.select(Batch.id).where(Batch.state.in_(PAID_STATES)
+                                           & Batch.month.between(period[0], period[-1]))
+    # Sum the lines per batch first (a plain SUM over the batch_id index), then
+    # sign and group the few batch totals: 3-4x faster than a CASE per line.
+    per_batch = (BatchLine
+                 .select(BatchLine.batch.alias("bid"),
+                         fn.SUM(BatchLine.amount).coerce(False).alias("net"),
+                         fn.SUM(fn.ABS(BatchLine.amount)).coerce(False).alias("gross"))
+                 .where(BatchLine.batch.in_(batches) & (BatchLine.status != "失败"))
+                 .group_by(BatchLine.batch))
+    key = pw.Case(None, [(Batch.kind == ONEOFF, ONEOFF)], Batch.programme)
+    # (peewee reads unary minus as DESC, hence the multiplication.)
+    signed = pw.Case(None, [(Batch.kind == "deduction", per_batch.c.gross * -1)], per_batch.c.net)
+    rows = (Batch
+            .select(key, Batch.month, fn.SUM(signed).coerce(False))
+            .join(per_batch, on=(per_batch.c.bid == Batch.id))
+            .group_by(key, Batch.month)
+            .tuples())
+    paid: dict[str, dict[str, Decimal]] = {}
+    for series, month, fen in rows:
+        paid.setdefault(series or ONEOFF, {})[month] = from_fen(int(fen or 0))
+    monthly = [code for code, in Programme.select(Programme.code)
+               .where(Programme.monthly == True)  # noqa: E712 (SQL comparison)
+               .order_by(Programme.sort_order, Programme.code).tuples()]
+    keys = monthly + sorted(k for k in paid if k not in monthly and k != ONEOFF) + [ONEOFF]
+    return {k: [(m, paid.get(k, {}).get(m, ZERO)) for m in period] for k in keys}
+
+
+def month_totals(series: dict[str, list[tuple[str, Decimal]]]) -> list[tuple[str, Decimal]]:
+    """The sum over every series of a `monthly_paid` result, month by month."""
+    values = list(series.values())
+    if not values:
+        return []
+    return [(month, sum((v[i][1] for v in values), ZERO)) for i, (month, _) in enumerate(values[0])]
