@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Surnames whose reading differs from the character's most common one.
 _SURNAME_READINGS = {
     "单": "shan", "曾": "zeng", "解": "xie", "仇": "qiu", "朴": "piao", "区": "ou",
@@ -19,6 +17,9 @@ _SURNAME_READINGS = {
 
 @lru_cache(maxsize=20000)
 def _char(ch: str) -> str:
+    # Imported here: pypinyin's dictionaries take a few hundred ms to load,
+    # which the window's start-up should not pay.
+    from pypinyin import Style, lazy_pinyin
     syllable = lazy_pinyin(ch, style=Style.NORMAL, errors="ignore")
     return syllable[0].replace("ü", "v") if syllable else ch.lower()
 

@@ -209,7 +209,9 @@ def test_main_window_shows_counts_findings_and_database(qtbot, small_roll, db_pa
     _wait_refreshed(qtbot, window)
 
     assert window.windowTitle() == "民政桌面 — 茶店镇"
-    assert window.tabs.count() == 1 and window.tabs.tabText(0) == "工作台"
+    from ui.main_window import TAB_CLASSES
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [c.TITLE for c in TAB_CLASSES]
+    assert window.tabs.tabText(0) == "工作台"
     assert str(db_path) in window.db_label.text()
     model = window.dashboard.figures_model
     row = _row_of(model, "dibao_rural")
@@ -237,21 +239,20 @@ def _active_enrollment(code: str) -> int:
 
 def test_geometry_and_tab_are_remembered(qtbot, township, qsettings_dir):
     first = _window(qtbot)
-    extra = QWidget()
-    first.add_tab(extra, "测试页")
     first.show()
-    first.setGeometry(40, 30, 700, 500)  # inside the 800×600 offscreen screen
-    first.tabs.setCurrentIndex(1)
+    width = max(first.minimumSizeHint().width(), 700)  # the window needs about 800 px
+    first.setGeometry(0, 30, width, 500)
+    first.tabs.setCurrentIndex(3)
     _wait_refreshed(qtbot, first)
     first.close()
     assert list(qsettings_dir.rglob("*.ini")), "QSettings must write into the test's directory"
 
     second = _window(qtbot)
-    second.add_tab(QWidget(), "测试页")
     second.show()
-    assert second.tabs.currentIndex() == 1
-    assert (second.geometry().width(), second.geometry().height()) == (700, 500)
-    assert (second.geometry().x(), second.geometry().y()) == (40, 30)
+    assert second.tabs.currentIndex() == 3
+    assert (second.geometry().width(), second.geometry().height()) == (width, 500)
+    # x may be nudged back onto the 800 px offscreen screen; the rest is exact
+    assert second.geometry().y() == 30 and abs(second.geometry().x()) <= 16
     _wait_refreshed(qtbot, second)
 
 
