@@ -1,9 +1,12 @@
 """Running long service calls off the UI thread (DESIGN §5).
 
-`Task` runs `work(progress)` in its own QThread; `progress(done, total, label)`
-may be called from the work as often as it likes: the reports reaching the UI
-are throttled.  The result or the exception comes back as a signal, delivered
-in the UI thread.
+`Task` runs `work(progress)` on a plain Python thread (the one-worker
+executor of Anki's design) and a QTimer in the UI thread polls it: no Qt
+object is touched and no Qt signal is emitted from the worker, which keeps
+clear of the cross-thread crashes PySide6 has had with Python code run in a
+QThread.  `progress(done, total, label)` may be called as often as the work
+likes; the UI sees the latest report at each poll.  The result or the
+exception comes back as a signal, in the UI thread.
 
 The models use peewee's SQLite database, whose connections are per thread:
 the work simply uses the models (a connection to the same file opens on first
@@ -13,24 +16,24 @@ use) and the task closes that connection when the work ends.
 """
 from __future__ import annotations
 
-import time
+import threading
 from typing import Any, Callable
 
-from PySide6.QtCore import QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
 
 Progress = Callable[[int, int, str], None]
 Work = Callable[[Progress], Any]
 
-# Seconds between two progress reports sent to the UI (the last one always goes).
-REPORT_INTERVAL = 0.05
+# Milliseconds between two looks at the worker from the UI thread.
+POLL_MS = 40
 
 
 class Cancelled(Exception):
     """Raised inside the work by `progress()` once the task was cancelled."""
 
 
-class Task(QThread):
+class Task(QObject):
     progressed = Signal(int, int, str)
     succeeded = Signal(object)
     failed = Signal(object)
@@ -38,34 +41,60 @@ class Task(QThread):
     def __init__(self, work: Work, parent=None):
         super().__init__(parent)
         self._work = work
-        self._cancel_requested = False
-        self._last_report = 0.0
-        self._last_label = None
+        self._cancel_requested = threading.Event()
+        self._lock = threading.Lock()
+        self._report: tuple[int, int, str] | None = None
+        self._outcome: tuple[bool, Any] | None = None
+        self._thread: threading.Thread | None = None
+        self._timer = QTimer(self, interval=POLL_MS)
+        self._timer.timeout.connect(self._poll)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="mzdesk-task", daemon=True)
+        self._thread.start()
+        self._timer.start()
 
     def cancel(self) -> None:
         """Ask the work to stop at its next progress report."""
-        self._cancel_requested = True
+        self._cancel_requested.set()
+
+    def isRunning(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the work has ended (used when the window closes)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return not self.isRunning()
 
     def progress(self, done: int, total: int, label: str = "") -> None:
-        if self._cancel_requested:
+        if self._cancel_requested.is_set():
             raise Cancelled
-        now = time.monotonic()
-        if label != self._last_label or done >= total or now - self._last_report >= REPORT_INTERVAL:
-            self._last_report, self._last_label = now, label
-            self.progressed.emit(int(done), int(total), str(label))
+        with self._lock:
+            self._report = (int(done), int(total), str(label))
 
-    def run(self) -> None:
-        result, error = None, None
+    def _run(self) -> None:
         try:
-            result = self._work(self.progress)
+            outcome = (True, self._work(self.progress))
         except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
-            error = exc
+            outcome = (False, exc)
         finally:
             _close_thread_connection()
-        if error is None:
-            self.succeeded.emit(result)
-        else:
-            self.failed.emit(error)
+        with self._lock:
+            self._outcome = outcome
+
+    @Slot()
+    def _poll(self) -> None:
+        with self._lock:
+            report, self._report = self._report, None
+            outcome = self._outcome
+        if report is not None:
+            self.progressed.emit(*report)
+        if outcome is not None:
+            self._timer.stop()
+            self.wait()
+            ok, value = outcome
+            (self.succeeded if ok else self.failed).emit(value)
 
 
 def _close_thread_connection() -> None:

@@ -6,7 +6,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from mzdesk.errors import DomainError
@@ -284,15 +284,19 @@ def test_main_returns_0_when_first_run_is_cancelled(db_path, monkeypatch, qapp):
         dbmod.close_database()
 
 
-def test_main_opens_the_main_window_on_a_township(township, db_path, qapp):
+def test_main_opens_the_main_window_on_a_township(township, db_path, qapp, monkeypatch):
     seen = []
+    # A local loop stands in for QApplication.exec(): once the application's
+    # own loop has run and quit, Qt stops timers for the rest of the session.
+    loop = QEventLoop()
+    monkeypatch.setattr(QApplication, "exec", lambda *args: loop.exec())
 
     def look_and_quit():
         for widget in QApplication.topLevelWidgets():
             if isinstance(widget, MainWindow) and widget.isVisible():
                 seen.append((widget.windowTitle(), widget.db_label.text()))
                 widget.close()
-        qapp.quit()
+        loop.quit()
 
     QTimer.singleShot(0, look_and_quit)
     assert app_module.main(["mzdesk-gui", "--db", str(db_path)]) == 0

@@ -39,6 +39,7 @@ class ListTab(QWidget):
         self._filter_getters: dict[str, Callable[[], object]] = {}
         self._selection_buttons: list[QPushButton] = []
         self._add_action: Callable[[], None] | None = None
+        self.loaded = False  # nothing is queried until the tab is first shown
 
         self.search = QLineEdit()
         self.search.setPlaceholderText(SEARCH_HINT)
@@ -139,6 +140,7 @@ class ListTab(QWidget):
         except Exception as exc:  # a failed query must not take the window down
             show_error(self, exc)
             return
+        self.loaded = True
         if selected is not None:
             self.select_id(selected)
         self.update_actions()
@@ -156,6 +158,13 @@ class ListTab(QWidget):
         if row >= 0:
             self.table.selectRow(row)
         return row >= 0
+
+    def showEvent(self, event) -> None:
+        # Tabs load when first shown, so the window opens without querying
+        # every list of a large township.
+        super().showEvent(event)
+        if not self.loaded:
+            self.refresh()
 
     def focus_search(self) -> None:
         self.search.setFocus()

@@ -28,7 +28,6 @@ class LedgerTab(ListTab):
 
     def __init__(self, source, parent: QWidget | None = None):
         super().__init__(source, parent)
-        self.loaded = False
         self._combos: list[QComboBox] = []
         self._choices: list[tuple[QComboBox, Callable[[], list]]] = []
 
@@ -82,7 +81,6 @@ class LedgerTab(ListTab):
     def refresh(self) -> None:
         self.reload_choices()  # another tab may have added a year or a tag
         super().refresh()
-        self.loaded = True
 
     def on_activated(self) -> None:
         edit = getattr(self, "edit", None)

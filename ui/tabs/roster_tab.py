@@ -61,7 +61,6 @@ class RosterTab(ListTab):
         self.add_action("历史", self.show_history, needs_selection=True,
                         tip="查看该记录的修改记录和保障变动")
         self.finish_bars()
-        self.refresh()
 
     # --- configuration hooks -------------------------------------------------
 
