@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
 
 from .messages import show_error
 from .prefs import qsettings
@@ -57,14 +57,10 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self._restore_state()
-        self.pages: list[QWidget] = []
-        for cls in TAB_CLASSES:
-            page = cls()
-            self.pages.append(page)
-            self._stale.add(page)
-            page.changed.connect(lambda page=page: self._on_changed(page))
-            self.add_tab(page, cls.TITLE)
-        self.dashboard = self.pages[0]
+        self.slots = [_TabSlot(cls) for cls in TAB_CLASSES]
+        for slot in self.slots:
+            self.add_tab(slot, slot.cls.TITLE)
+        self.dashboard = self._build(self.slots[0])
         self.dashboard.openRecord.connect(self.open_record)
         self.tabs.currentChanged.connect(self._on_tab_shown)
         self._on_tab_shown(self.tabs.currentIndex())
@@ -81,28 +77,52 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentIndex(index)
         return index
 
+    # --- tabs are built when first needed -----------------------------------
+
+    @property
+    def pages(self) -> list[QWidget]:
+        """The tab pages built so far."""
+        return [slot.page for slot in self.slots if slot.page is not None]
+
+    def _build(self, slot: "_TabSlot") -> QWidget:
+        if slot.page is None:
+            page = slot.build()
+            page.changed.connect(lambda page=page: self._on_changed(page))
+        return slot.page
+
     def page(self, cls: type) -> QWidget:
-        return next(p for p in self.pages if isinstance(p, cls))
+        return self._build(next(s for s in self.slots if s.cls is cls))
+
+    def show_page(self, cls: type) -> QWidget:
+        page = self.page(cls)
+        self.tabs.setCurrentWidget(page.parentWidget())
+        return page
+
+    def page_at(self, index: int) -> QWidget:
+        return self._build(self.slots[index])
 
     # --- keeping tabs fresh and routing records -----------------------------
 
-    def _on_changed(self, source: QWidget) -> None:
+    def _on_changed(self, source: QWidget | None) -> None:
         self._stale.update(p for p in self.pages if p is not source)
 
     def _on_tab_shown(self, index: int) -> None:
-        page = self.tabs.widget(index)
+        if index < 0:
+            return
+        page = self.page_at(index)  # a new list tab loads itself when shown
         if page in self._stale:
             self._stale.discard(page)
             page.refresh()
 
     def open_record(self, table: str, record_id: int) -> bool:
         """Show a record (e.g. from a data-check finding) in the tab that lists it."""
-        for page in self.pages[1:]:
+        for slot in self.slots[1:]:
+            page = self._build(slot)
             if page in self._stale:
                 self._stale.discard(page)
                 page.refresh()
             if page.open_record(table, record_id):
-                self.tabs.setCurrentWidget(page)
+                self.tabs.setCurrentWidget(slot)
                 return True
         return False
 
@@ -126,13 +146,13 @@ class MainWindow(QMainWindow):
 
         from .dialogs.settings_dialog import SettingsDialog
         dialog = SettingsDialog(self)
-        dialog.changed.connect(lambda: self._stale.update(self.pages))
+        dialog.changed.connect(lambda: self._on_changed(None))
         dialog.exec()
         self.setWindowTitle(f"{APP_TITLE} — {settings.township_name()}")
         self._refresh_current()
 
     def _refresh_current(self) -> None:
-        page = self.tabs.currentWidget()
+        page = self.page_at(self.tabs.currentIndex())
         self._stale.discard(page)
         page.refresh()
 
@@ -183,3 +203,21 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.dashboard.shutdown()
         super().closeEvent(event)
+
+
+class _TabSlot(QWidget):
+    """Holds a tab's place until the page is first needed, so the window opens
+    without building (and importing the data of) every tab."""
+
+    def __init__(self, cls: type):
+        super().__init__()
+        self.cls = cls
+        self.page: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+
+    def build(self) -> QWidget:
+        if self.page is None:
+            self.page = self.cls()
+            self.layout().addWidget(self.page)
+        return self.page

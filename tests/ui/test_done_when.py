@@ -52,8 +52,7 @@ def test_a_new_user_runs_a_rural_dibao_household_end_to_end(qtbot, db, monkeypat
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    tab = window.page(DibaoTab)
-    window.tabs.setCurrentWidget(tab)
+    tab = window.show_page(DibaoTab)
 
     # 2. three residents and their household
     head = _new_person(qtbot, new_id(dt.date(1962, 4, 8), "男"), "罗建国")

@@ -27,8 +27,26 @@ def test_every_tab_of_the_demo_renders(qtbot, db):
     for index in range(window.tabs.count()):
         window.tabs.setCurrentIndex(index)
         QApplication.processEvents()
-        page = window.tabs.widget(index)
+        page = window.page_at(index)
         if isinstance(page, ListTab):
             assert page.model.rowCount() > 0, window.tabs.tabText(index)
             assert page.status.text(), window.tabs.tabText(index)
         save_screenshot(window, f"tab_{index:02d}_{window.tabs.tabText(index)}")
+
+
+def test_tabs_are_built_when_needed_and_findings_route_to_them(qtbot, db):
+    from mzdesk.models import Enrollment
+    from ui.tabs.gaoling import GaolingTab
+    from ui.tabs.persons import PersonsTab
+
+    build_demo(today=dt.date(2026, 11, 29))
+    window = MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    assert [type(p) for p in window.pages] == [type(window.dashboard)]  # only the current tab
+    gaoling = Enrollment.select().where(Enrollment.programme == "gaoling").first()
+    assert window.open_record("enrollment", gaoling.id)
+    page = window.page_at(window.tabs.currentIndex())
+    assert isinstance(page, GaolingTab) and page.selected_id() == gaoling.id
+    assert window.open_record("person", gaoling.person_id)
+    assert isinstance(window.page_at(window.tabs.currentIndex()), (PersonsTab, GaolingTab))
