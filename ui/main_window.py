@@ -7,6 +7,7 @@ The window remembers its geometry and the current tab (ui.prefs).
 """
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
@@ -14,20 +15,23 @@ from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBo
 
 from .messages import show_error
 from .prefs import qsettings
-from .tabs.canji import CanjiTab
 from .tabs.dashboard import DashboardTab
-from .tabs.dibao import DibaoTab
-from .tabs.funeral_elderly import FuneralElderlyTab
-from .tabs.gaoling import GaolingTab
-from .tabs.persons import PersonsTab
-from .tabs.relief import ReliefTab
-from .tabs.tekun import TekunTab
-from .tabs.tupifang import TupifangTab
-from .tabs.youfu import YoufuTab
 
-# In the order the clerk meets them (issue 3 §2).
-TAB_CLASSES = (DashboardTab, PersonsTab, DibaoTab, TekunTab, YoufuTab, GaolingTab, CanjiTab,
-               ReliefTab, TupifangTab, FuneralElderlyTab)
+# (module, class, label) in the order the clerk meets them (issue 3 §2).  Tab
+# modules are imported when their tab is first needed: importing them all
+# would cost start-up time for tabs the clerk may not open.
+TABS = (
+    ("ui.tabs.dashboard", "DashboardTab", "工作台"),
+    ("ui.tabs.persons", "PersonsTab", "人员档案"),
+    ("ui.tabs.dibao", "DibaoTab", "低保"),
+    ("ui.tabs.tekun", "TekunTab", "特困供养"),
+    ("ui.tabs.youfu", "YoufuTab", "优抚"),
+    ("ui.tabs.gaoling", "GaolingTab", "高龄津贴"),
+    ("ui.tabs.canji", "CanjiTab", "残疾人补贴"),
+    ("ui.tabs.relief", "ReliefTab", "救助台账"),
+    ("ui.tabs.tupifang", "TupifangTab", "土坯房改造"),
+    ("ui.tabs.funeral_elderly", "FuneralElderlyTab", "殡葬与老龄"),
+)
 
 APP_TITLE = "民政桌面"
 GEOMETRY_KEY = "main_window/geometry"
@@ -57,9 +61,9 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self._restore_state()
-        self.slots = [_TabSlot(cls) for cls in TAB_CLASSES]
+        self.slots = [_TabSlot(*tab) for tab in TABS]
         for slot in self.slots:
-            self.add_tab(slot, slot.cls.TITLE)
+            self.add_tab(slot, slot.title)
         self.dashboard = self._build(self.slots[0])
         self.dashboard.openRecord.connect(self.open_record)
         self.tabs.currentChanged.connect(self._on_tab_shown)
@@ -91,7 +95,8 @@ class MainWindow(QMainWindow):
         return slot.page
 
     def page(self, cls: type) -> QWidget:
-        return self._build(next(s for s in self.slots if s.cls is cls))
+        return self._build(next(s for s in self.slots
+                                if (s.module, s.name) == (cls.__module__, cls.__name__)))
 
     def show_page(self, cls: type) -> QWidget:
         page = self.page(cls)
@@ -209,15 +214,16 @@ class _TabSlot(QWidget):
     """Holds a tab's place until the page is first needed, so the window opens
     without building (and importing the data of) every tab."""
 
-    def __init__(self, cls: type):
+    def __init__(self, module: str, name: str, title: str):
         super().__init__()
-        self.cls = cls
+        self.module, self.name, self.title = module, name, title
         self.page: QWidget | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
     def build(self) -> QWidget:
         if self.page is None:
-            self.page = self.cls()
+            cls = getattr(importlib.import_module(self.module), self.name)
+            self.page = cls()
             self.layout().addWidget(self.page)
         return self.page

@@ -8,6 +8,12 @@ QThread.  `progress(done, total, label)` may be called as often as the work
 likes; the UI sees the latest report at each poll.  The result or the
 exception comes back as a signal, in the UI thread.
 
+While any task runs, Python's cyclic garbage collector is paused: CPython
+3.11 can crash when a collection in the UI thread walks the frames of a
+thread that is running (seen here as a segfault under load; cpython issues
+101975, 111363).  Reference counting still frees memory meanwhile; cycles are
+collected once the last task has ended.
+
 The models use peewee's SQLite database, whose connections are per thread:
 the work simply uses the models (a connection to the same file opens on first
 use) and the task closes that connection when the work ends.
@@ -16,6 +22,7 @@ use) and the task closes that connection when the work ends.
 """
 from __future__ import annotations
 
+import gc
 import threading
 from typing import Any, Callable
 
@@ -27,6 +34,25 @@ Work = Callable[[Progress], Any]
 
 # Milliseconds between two looks at the worker from the UI thread.
 POLL_MS = 40
+
+
+_running = 0  # tasks started and not yet ended (UI thread only)
+_gc_was_enabled = True
+
+
+def _task_started() -> None:
+    global _running, _gc_was_enabled
+    if _running == 0:
+        _gc_was_enabled = gc.isenabled()
+        gc.disable()
+    _running += 1
+
+
+def _task_ended() -> None:
+    global _running
+    _running -= 1
+    if _running == 0 and _gc_was_enabled:
+        gc.enable()
 
 
 class Cancelled(Exception):
@@ -46,10 +72,12 @@ class Task(QObject):
         self._report: tuple[int, int, str] | None = None
         self._outcome: tuple[bool, Any] | None = None
         self._thread: threading.Thread | None = None
+        self._ended = False
         self._timer = QTimer(self, interval=POLL_MS)
         self._timer.timeout.connect(self._poll)
 
     def start(self) -> None:
+        _task_started()
         self._thread = threading.Thread(target=self._run, name="mzdesk-task", daemon=True)
         self._thread.start()
         self._timer.start()
@@ -65,6 +93,9 @@ class Task(QObject):
         """Block until the work has ended (used when the window closes)."""
         if self._thread is not None:
             self._thread.join(timeout)
+            if not self._thread.is_alive() and not self._ended:
+                self._ended = True
+                _task_ended()
         return not self.isRunning()
 
     def progress(self, done: int, total: int, label: str = "") -> None:

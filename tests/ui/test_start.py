@@ -209,8 +209,9 @@ def test_main_window_shows_counts_findings_and_database(qtbot, small_roll, db_pa
     _wait_refreshed(qtbot, window)
 
     assert window.windowTitle() == "民政桌面 — 茶店镇"
-    from ui.main_window import TAB_CLASSES
-    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [c.TITLE for c in TAB_CLASSES]
+    from ui.main_window import TABS
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == [t[2] for t in TABS]
+    assert all(window.page_at(i).TITLE == t[2] for i, t in enumerate(TABS))
     assert window.tabs.tabText(0) == "工作台"
     assert str(db_path) in window.db_label.text()
     model = window.dashboard.figures_model

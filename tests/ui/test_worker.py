@@ -50,3 +50,15 @@ def test_errors_and_cancel_come_back_as_failures(qtbot):
     task.cancel()
     qtbot.waitUntil(lambda: bool(outcome), timeout=5000)
     assert isinstance(outcome[0][1], Cancelled)
+
+
+def test_garbage_collector_paused_only_while_work_runs(qtbot):
+    import gc
+    release = threading.Event()
+    task, outcome, _ = _run(qtbot, lambda progress: release.wait(5))
+    assert gc.isenabled()
+    task.start()
+    assert not gc.isenabled()
+    release.set()
+    qtbot.waitUntil(lambda: bool(outcome), timeout=5000)
+    assert gc.isenabled()
