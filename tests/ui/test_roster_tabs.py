@@ -319,3 +319,13 @@ def test_every_roster_tab_renders_the_demo_township(qtbot, demo):
         qtbot.wait(1)
         _assert_nothing_cut_off(tab)
         tab.close()
+
+
+def test_one_typed_letter_waits_for_the_next(qtbot, roster):
+    tab = _tab(qtbot)
+    before = tab.model.rowCount()
+    tab.search.setText("w")
+    qtbot.waitUntil(lambda: "再输入" in tab.status.text(), timeout=2000)
+    assert tab.model.rowCount() == before  # no query ran
+    tab.search.setText("wx")
+    qtbot.waitUntil(lambda: "再输入" not in tab.status.text(), timeout=2000)

@@ -46,7 +46,7 @@ class ListTab(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(220)  # room for the filters on a small screen
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.refresh)
+        self._search_timer.timeout.connect(self._search_typed)
         self.search.textChanged.connect(lambda _: self._search_timer.start())
 
         self.filter_bar = QHBoxLayout()
@@ -144,6 +144,15 @@ class ListTab(QWidget):
         if selected is not None:
             self.select_id(selected)
         self.update_actions()
+
+    def _search_typed(self) -> None:
+        text = self.search.text().strip()
+        if len(text) == 1 and text.isascii():
+            # One letter or digit matches thousands of people and the next key
+            # comes at once: wait for it instead of running a useless query.
+            self.status.setText("请再输入一个字母或数字开始搜索")
+            return
+        self.refresh()
 
     def selected_id(self):
         rows = self.table.selectionModel().selectedRows()
