@@ -113,3 +113,32 @@ class SourceTableModel(QAbstractTableModel):
         self.order = self.columns[column].key
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.reload()
+
+
+class RowListModel(QAbstractTableModel):
+    """A small table held in memory (a dialog's list, a form's grid): the
+    rows live in `self.rows`, the headers in `HEADERS`; subclasses give data()."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def __init__(self, parent=None, headers: tuple[str, ...] | None = None):
+        super().__init__(parent)
+        if headers is not None:
+            self.HEADERS = headers
+        self.rows: list = []
+
+    def set_rows(self, rows) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.HEADERS[section]
+        return None

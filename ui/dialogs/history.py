@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QGroupBox, QHeaderView,
                                QLabel, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from mzdesk import audit
 from mzdesk.models import Household, Person, Programme, Village
 from mzdesk.money import to_money
+
+from ..table_model import RowListModel
 
 LABELS = {
     "amount": "金额", "status": "状态", "stop_month": "停保月份", "stop_reason": "停保原因",
@@ -90,29 +92,15 @@ def changes(before: dict | None, after: dict | None) -> list[tuple[str, str, str
     return out
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(RowListModel):
     """A small read-only table of strings."""
 
     def __init__(self, headers: tuple[str, ...], right: tuple[int, ...] = (), parent=None):
-        super().__init__(parent)
-        self.headers, self.right = headers, set(right)
-        self.rows: list[tuple[str, ...]] = []
+        super().__init__(parent, headers)
+        self.right = set(right)
 
     def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self.rows = [tuple(r) for r in rows]
-        self.endResetModel()
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.headers[section]
-        return None
+        super().set_rows(tuple(r) for r in rows)
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():

@@ -21,6 +21,7 @@ from mzdesk.services import amounts, settings, standards, villages
 
 from ..forms.base import FormDialog, _EnterMovesOn
 from ..messages import describe
+from ..table_model import RowListModel
 from ..widgets import GREEN, GREY, RED, MoneyEdit, MonthEdit
 
 TEXT_KEYS = ("township", "district", "preparer", "reviewer", "head")
@@ -67,45 +68,24 @@ def _fit_columns(view: QTableView) -> None:
         view.setColumnWidth(col, view.columnWidth(col) + 16)
 
 
-class RowsModel(QAbstractTableModel):
+class RowsModel(RowListModel):
     """A read-only table of prepared rows: (cells, id, greyed)."""
 
-    HEADERS: tuple[str, ...] = ()
     RIGHT_COLUMNS: tuple[int, ...] = ()
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[tuple[tuple[str, ...], int, bool]] = []
-
-    def set_rows(self, rows) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
     def row_id(self, row: int) -> int | None:
-        return self._rows[row][1] if 0 <= row < len(self._rows) else None
+        return self.rows[row][1] if 0 <= row < len(self.rows) else None
 
     def row_of(self, record_id: int) -> int:
-        return next((i for i, r in enumerate(self._rows) if r[1] == record_id), -1)
+        return next((i for i, r in enumerate(self.rows) if r[1] == record_id), -1)
 
     def cells(self, row: int) -> tuple[str, ...]:
-        return self._rows[row][0]
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.HEADERS[section]
-        return None
+        return self.rows[row][0]
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        cells, _, greyed = self._rows[index.row()]
+        cells, _, greyed = self.rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return cells[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and greyed:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QStyledItemDelegate, QTableView,
                                QVBoxLayout, QWidget)
@@ -19,6 +19,7 @@ from mzdesk.errors import ValidationError
 from mzdesk.models import Household, Person, database
 from mzdesk.services import households
 
+from ..table_model import RowListModel
 from ..widgets import PersonPicker, VillageCombo, add_field
 from .base import FormDialog
 from .person_form import PersonForm
@@ -39,24 +40,9 @@ class MemberRow:
         return cls(person.id, person.name, person.id_number, relation, saved)
 
 
-class MembersModel(QAbstractTableModel):
+class MembersModel(RowListModel):
     HEADERS = ("姓名", "身份证号", "与户主关系", "年龄")
     RELATION = 2
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.rows: list[MemberRow] = []
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         row = self.rows[index.row()]
@@ -83,11 +69,6 @@ class MembersModel(QAbstractTableModel):
         self.rows[index.row()].relation = value
         self.dataChanged.emit(index, index)
         return True
-
-    def set_rows(self, rows: list[MemberRow]) -> None:
-        self.beginResetModel()
-        self.rows = rows
-        self.endResetModel()
 
     def add(self, row: MemberRow) -> None:
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows))
