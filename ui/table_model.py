@@ -7,6 +7,7 @@ filtered or sorted in Python, so 100k rows stay instant.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from mzdesk.listing import Column, ListSource, display
 
@@ -142,3 +143,17 @@ class RowListModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.HEADERS[section]
         return None
+
+
+def read_only_table(model: QAbstractTableModel, row_height: int = 24) -> QTableView:
+    """A view for a dialog's small read-only list: whole-row selection, no editing."""
+    view = QTableView()
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(row_height)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view

@@ -140,17 +140,23 @@ def _month_start(month: str) -> dt.date:
     return dt.date.fromisoformat(month + "-01")
 
 
+def _active_from(enrollment_id, month: str, stopped_msg: str, early_msg: str) -> Enrollment:
+    """An enrollment still 在保, for a change from `month` (not before its start)."""
+    e = get(Enrollment, enrollment_id, "保障记录")
+    if e.status != "在保":
+        raise ConflictError(stopped_msg)
+    if month < e.start_month:
+        raise ValidationError(early_msg)
+    return e
+
+
 def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covered_persons=None,
                   per_capita_income=None, details: dict | None = None, category=None) -> Enrollment:
     """Change the monthly amount (or what it is computed from) from a month on."""
     month = norm_month(month)
     reason = (reason or "").strip()
     with database.atomic():
-        e = get(Enrollment, enrollment_id, "保障记录")
-        if e.status != "在保":
-            raise ConflictError("该记录已停保，请先恢复")
-        if month < e.start_month:
-            raise ValidationError("调整月份不能早于开始月份")
+        e = _active_from(enrollment_id, month, "该记录已停保，请先恢复", "调整月份不能早于开始月份")
         before = audit.snapshot(e)
         if covered_persons is not None:
             e.covered_persons = int(covered_persons)
@@ -179,11 +185,7 @@ def stop(enrollment_id, *, month, reason: str) -> Enrollment:
     if not reason:
         raise ValidationError("停保必须填写原因")
     with database.atomic():
-        e = get(Enrollment, enrollment_id, "保障记录")
-        if e.status != "在保":
-            raise ConflictError("该记录已经停保")
-        if month < e.start_month:
-            raise ValidationError("停保月份不能早于开始月份")
+        e = _active_from(enrollment_id, month, "该记录已经停保", "停保月份不能早于开始月份")
         before = audit.snapshot(e)
         e.status, e.stop_month, e.stop_reason = "停保", month, reason
         e.save()

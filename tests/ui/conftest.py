@@ -55,3 +55,19 @@ def save_screenshot(widget: QWidget, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     assert widget.grab().save(str(path)), path
     return path
+
+
+def pick(qtbot, picker, text: str) -> None:
+    """Type pinyin into a PersonPicker and press Enter on the first match."""
+    picker.edit.setFocus()
+    qtbot.keyClicks(picker.edit, text)
+    qtbot.waitUntil(lambda: picker.popup.isVisible(), timeout=2000)
+    qtbot.keyClick(picker.popup, Qt.Key.Key_Return)  # the popup has the keyboard while shown
+    assert picker.person_id() is not None
+
+
+def retype(qtbot, edit, text: str) -> None:
+    """Replace an ASCII field's text by typing."""
+    edit.setFocus()
+    edit.selectAll()
+    qtbot.keyClicks(edit, text)

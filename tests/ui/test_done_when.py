@@ -23,8 +23,8 @@ from ui.forms.stop_resume import StopDialog
 from ui.main_window import MainWindow
 from ui.tabs.dibao import DibaoTab
 
-from .conftest import save_screenshot, type_text
-from .test_forms import _pick, _retype, _save, _show
+from .conftest import pick as _pick, retype as _retype, save_screenshot, type_text
+from .test_forms import _save, _show
 
 
 def _new_person(qtbot, id_number: str, name: str) -> Person:

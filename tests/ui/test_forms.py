@@ -20,7 +20,7 @@ from ui.forms.person_form import PersonForm
 from ui.forms.stop_resume import ResumeDialog, StopDialog
 from ui.widgets import IdNumberEdit, MoneyEdit, MonthEdit, VillageCombo
 
-from .conftest import save_screenshot, type_text
+from .conftest import pick as _pick, retype as _retype, save_screenshot, type_text
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -37,19 +37,8 @@ def _person(name: str, birth=dt.date(1970, 5, 17), sex: str = "ç”·", village="é•
     return persons.register_person(new_id(birth, sex), name, village=village, **kw)
 
 
-def _pick(qtbot, picker, text: str) -> None:
-    """Type pinyin into a PersonPicker and press Enter on the first match."""
-    picker.edit.setFocus()
-    qtbot.keyClicks(picker.edit, text)
-    qtbot.waitUntil(lambda: picker.popup.isVisible(), timeout=2000)
-    qtbot.keyClick(picker.popup, Qt.Key.Key_Return)  # the popup has the keyboard while shown
-    assert picker.person_id() is not None
 
 
-def _retype(qtbot, edit, text: str) -> None:
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
 
 
 def _save(qtbot, form) -> None:

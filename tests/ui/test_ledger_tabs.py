@@ -20,7 +20,7 @@ from ui.tabs.persons import PersonsTab
 from ui.tabs.relief import ReliefTab
 from ui.tabs.tupifang import TupifangTab
 
-from .conftest import save_screenshot, type_text
+from .conftest import pick as _pick, retype as _retype, save_screenshot, type_text
 
 SIZE = (1366, 768)
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -68,19 +68,8 @@ def _choose(combo, text) -> None:
     combo.setCurrentIndex(index)
 
 
-def _pick(qtbot, picker, text: str) -> None:
-    """Type pinyin into a PersonPicker and press Enter on the first match."""
-    picker.edit.setFocus()
-    qtbot.keyClicks(picker.edit, text)
-    qtbot.waitUntil(lambda: picker.popup.isVisible(), timeout=2000)
-    qtbot.keyClick(picker.popup, Qt.Key.Key_Return)
-    assert picker.person_id() is not None
 
 
-def _retype(qtbot, edit, text: str) -> None:
-    edit.setFocus()
-    edit.selectAll()
-    qtbot.keyClicks(edit, text)
 
 
 def _save(qtbot, form) -> None:

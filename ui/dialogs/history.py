@@ -6,14 +6,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QGroupBox, QHeaderView,
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QGroupBox, QHeaderView,
                                QLabel, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from mzdesk import audit
 from mzdesk.models import Household, Person, Programme, Village
 from mzdesk.money import to_money
 
-from ..table_model import RowListModel
+from ..table_model import RowListModel, read_only_table
 
 LABELS = {
     "amount": "金额", "status": "状态", "stop_month": "停保月份", "stop_reason": "停保原因",
@@ -113,16 +113,8 @@ class RowsModel(RowListModel):
 
 
 def _table(model: RowsModel, widths: tuple[int, ...]) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
+    view = read_only_table(model)
     view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     for i, width in enumerate(widths):
         view.setColumnWidth(i, width)

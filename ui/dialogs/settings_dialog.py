@@ -10,7 +10,7 @@ from __future__ import annotations
 from peewee import fn
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogButtonBox,
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox,
                                QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QMessageBox, QPlainTextEdit, QPushButton, QTableView, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -21,7 +21,7 @@ from mzdesk.services import amounts, settings, standards, villages
 
 from ..forms.base import FormDialog, _EnterMovesOn
 from ..messages import describe
-from ..table_model import RowListModel
+from ..table_model import RowListModel, read_only_table
 from ..widgets import GREEN, GREY, RED, MoneyEdit, MonthEdit
 
 TEXT_KEYS = ("township", "district", "preparer", "reviewer", "head")
@@ -49,16 +49,7 @@ def _say(label: QLabel, text: str, colour: str) -> None:
 
 
 def _table(model: QAbstractTableModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(26)
-    view.horizontalHeader().setStretchLastSection(True)
-    return view
+    return read_only_table(model, row_height=26)
 
 
 def _fit_columns(view: QTableView) -> None:
