@@ -238,18 +238,24 @@ PAID_STATES = ("已审核", "已导出", "已发放")
 
 
 class Batch(BaseModel):
-    """A payment batch; the payments issue builds its workflow on this."""
+    """A payment batch (mzdesk.payments.batches keeps its workflow).
+
+    Once out of 草稿 the database refuses changes to it and its lines
+    (migration 0003), so an approved roster cannot drift from what was paid.
+    """
 
     programme = pw.ForeignKeyField(Programme, null=True, backref="batches")
     kind = pw.CharField(default="regular")  # regular / oneoff / supplement / deduction
     month = MonthField()
     name = pw.CharField(default="")
-    state = pw.CharField(default="草稿")  # 草稿 / 已审核 / 已导出 / 已发放
+    state = pw.CharField(default="草稿")  # 草稿 / 已审核 / 已导出 / 已发放 (or 已作废)
     subsidy = pw.ForeignKeyField(OneOffSubsidy, null=True)
     created_at = pw.DateTimeField(default=now)
     approved_at = pw.DateTimeField(null=True)
     approved_by = pw.CharField(default="")
     paid_date = pw.DateField(null=True)
+    note = pw.CharField(default="")  # why a 补发 / 扣回 was made, why a draft was cancelled
+    exported_at = pw.DateTimeField(null=True)
 
 
 class BatchLine(BaseModel):

@@ -124,6 +124,7 @@ def insert_rows(rows: Rows, progress=None) -> None:
     tables = [t for t in TABLE_ORDER if t in rows] + [t for t in rows if t not in TABLE_ORDER]
     with database.atomic():
         cursor = database.cursor()
+        final_states: list[tuple] = []
         for done, table in enumerate(tables):
             columns, data = rows[table]
             report(done, len(tables), f"写入{TABLE_LABELS.get(table, table)}")
@@ -134,8 +135,16 @@ def insert_rows(rows: Rows, progress=None) -> None:
             if table == "person":
                 with _index_once(cursor, "person"):
                     cursor.executemany(sql, data)
+            elif table == "batch" and "state" in columns:
+                # Batches go in as drafts and get their state once their lines
+                # are in: the database refuses lines for an approved batch.
+                at = columns.index("state")
+                final_states = [(row[at], row[0]) for row in data if row[at] != "草稿"]
+                cursor.executemany(sql, [row[:at] + ("草稿",) + row[at + 1:] for row in data])
             else:
                 cursor.executemany(sql, data)
+        if final_states:
+            cursor.executemany('UPDATE "batch" SET "state" = ? WHERE "id" = ?', final_states)
         report(len(tables), len(tables), "写入完毕")
 
 

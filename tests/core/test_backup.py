@@ -10,6 +10,7 @@ from pathlib import Path
 import peewee as pw
 import pytest
 
+from tests import paid as rows
 from mzdesk import backup as bk
 from mzdesk import db as dbmod
 from mzdesk import idcard, migrations
@@ -51,8 +52,8 @@ def filled(db):
     CardIssuance.create(person=a, card_type="老年优待证", issued_date=dt.date(2024, 1, 1))
     Activity.create(kind="老年人文化活动", held_date=dt.date(2024, 1, 1), participants=30)
     Indicator.create(name="政务公开面", month="2024-06", value="100")
-    bt = Batch.create(programme="gaoling", month="2024-01", state="已发放", subsidy=sub)
-    BatchLine.create(batch=bt, enrollment=e, person=a, village=v, amount=Decimal("100.00"))
+    bt = rows.batch("gaoling", "2024-01", subsidy=sub)
+    rows.line(bt, enrollment=e, person=a, village=v, amount=Decimal("100.00"))
     AuditLog.create(user="clerk", action="新增", entity="person", entity_id=str(a.id),
                     after={"name": "张三丰"})
     for model in ALL_MODELS:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests import paid as rows
 from mzdesk import checks, idcard
 from mzdesk.models import (Batch, BatchLine, Death, Enrollment, Person, Standard, Village,
                            database)
@@ -38,12 +39,11 @@ def enroll(p, programme="gaoling", amount="100.00", *, category="80-89", status=
 
 
 def batch(month, state="已发放", programme="gaoling", kind="regular"):
-    return Batch.create(programme=programme, month=month, state=state, kind=kind)
+    return rows.batch(programme, month, state=state, kind=kind)
 
 
 def line(b, p, amount="100.00", enrollment=None, status="正常"):
-    return BatchLine.create(batch=b, person=p, enrollment=enrollment, amount=Decimal(amount),
-                            status=status)
+    return rows.line(b, person=p, enrollment=enrollment, amount=Decimal(amount), status=status)
 
 
 def standard(category, amount, start="2020-01", end=None, programme="gaoling"):

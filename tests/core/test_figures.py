@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests import paid as rows
 from mzdesk import figures
 from mzdesk.errors import ValidationError
 from mzdesk.models import Batch, BatchLine
@@ -17,11 +18,11 @@ D = Decimal
 
 def _batch(month, programme="dibao_rural", amounts=("100.00",), *, state="已发放",
            kind="regular", failed=()):
-    batch = Batch.create(programme=programme, kind=kind, month=month, state=state)
+    batch = rows.batch(programme, month, state=state, kind=kind)
     person = persons.register_person(new_id(dt.date(1960, 1, 1)), "测试", village="长丰村")
     for i, amount in enumerate(amounts):
-        BatchLine.create(batch=batch, person=person, amount=D(amount),
-                         status="失败" if i in failed else "正常")
+        rows.line(batch, person=person, amount=D(amount),
+                  status="失败" if i in failed else "正常")
     return batch
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from tests import paid as rows
 from mzdesk import audit
 from mzdesk.errors import ConflictError, NotFoundError, ValidationError
 from mzdesk.models import (AuditLog, Batch, BatchLine, Enrollment, EnrollmentEvent, Person,
@@ -182,8 +183,8 @@ def test_death_stops_enrollments_and_lists_later_payments(township):
     p = persons.register_person(new_id(dt.date(1935, 1, 1)), "钱老汉", village="长丰村")
     e = enrollments.enroll("gaoling", p.id, start_month="2022-01")
     for m in ("2022-05", "2022-06", "2022-07"):
-        b = Batch.create(programme="gaoling", month=m, state="已发放")
-        BatchLine.create(batch=b, enrollment=e, person=p, amount=e.amount)
+        b = rows.batch("gaoling", m)
+        rows.line(b, enrollment=e, person=p, amount=e.amount)
     preview = deaths.preview_death(p.id, dt.date(2022, 6, 15))
     assert [x.id for x in preview.to_stop] == [e.id]
     assert [line.batch.month for line in preview.payments_after] == ["2022-07"]

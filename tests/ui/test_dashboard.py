@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QPoint, Qt
 
+from tests import paid as rows
 from mzdesk.models import Batch, BatchLine
 from mzdesk.services import persons
 from tests.core.people import new_id
@@ -28,10 +29,10 @@ def _tab(qtbot, size=(1366, 700)) -> DashboardTab:
 
 
 def _batch(month, programme, amounts, *, state="已发放", kind="regular"):
-    batch = Batch.create(programme=programme, kind=kind, month=month, state=state)
+    batch = rows.batch(programme, month, state=state, kind=kind)
     person = persons.register_person(new_id(dt.date(1960, 1, 1)), "测试", village="长丰村")
     for amount in amounts:
-        BatchLine.create(batch=batch, person=person, amount=D(amount))
+        rows.line(batch, person=person, amount=D(amount))
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QDialog
 
+from tests import paid as rows
 from mzdesk import idcard
 from mzdesk.models import (Batch, BatchLine, Death, Enrollment, EnrollmentEvent, Household,
                            HouseholdMember, Person)
@@ -415,8 +416,8 @@ def test_existing_household_adds_and_removes_members(qtbot, township):
 def test_death_form_previews_stops_and_overpayments_then_saves(qtbot, township):
     p = _person("韩老汉", dt.date(1940, 3, 3))
     e = enrollments.enroll("tekun", p.id, start_month="2022-01", category="散居")
-    batch = Batch.create(programme="tekun", month="2022-07", state="已审核", name="2022年7月特困供养金")
-    BatchLine.create(batch=batch, enrollment=e, person=p, amount=Decimal("1100.00"))
+    batch = rows.batch("tekun", "2022-07", state="已审核", name="2022年7月特困供养金")
+    rows.line(batch, enrollment=e, person=p, amount=Decimal("1100.00"))
     form = _show(qtbot, DeathForm())
     assert "选择死者后" in form.preview.text()
     _pick(qtbot, form.picker, "hlh")

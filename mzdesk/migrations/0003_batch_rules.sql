@@ -1,0 +1,47 @@
+-- Schema version 3: the payment workflow's rules, kept by the database itself.
+--
+-- A batch is frozen once it leaves 草稿: its lines cannot be added, removed or
+-- changed (only a line's status and note, which the bank's return file sets),
+-- and its programme, kind, month and name cannot change.  A cancelled draft
+-- (已作废) no longer holds its programme's month, so it can be made again.
+
+ALTER TABLE "batch" ADD COLUMN "note" VARCHAR(255) NOT NULL DEFAULT '';
+ALTER TABLE "batch" ADD COLUMN "exported_at" DATETIME;
+
+DROP INDEX "batch_regular_programme_month";
+CREATE UNIQUE INDEX "batch_regular_programme_month" ON "batch" ("programme_id", "month")
+    WHERE "kind" = 'regular' AND "state" <> '已作废';
+
+CREATE TRIGGER "batch_line_frozen_insert" BEFORE INSERT ON "batch_line"
+WHEN (SELECT "state" FROM "batch" WHERE "id" = NEW."batch_id") <> '草稿'
+BEGIN
+    SELECT RAISE(ABORT, '批次已审核，不能再增加发放明细');
+END;
+
+CREATE TRIGGER "batch_line_frozen_update" BEFORE UPDATE OF
+    "batch_id", "enrollment_id", "person_id", "village_id", "covered_persons", "amount", "bank_account"
+    ON "batch_line"
+WHEN (SELECT "state" FROM "batch" WHERE "id" = OLD."batch_id") <> '草稿'
+    OR (SELECT "state" FROM "batch" WHERE "id" = NEW."batch_id") <> '草稿'
+BEGIN
+    SELECT RAISE(ABORT, '批次已审核，发放明细不能修改');
+END;
+
+CREATE TRIGGER "batch_line_frozen_delete" BEFORE DELETE ON "batch_line"
+WHEN (SELECT "state" FROM "batch" WHERE "id" = OLD."batch_id") <> '草稿'
+BEGIN
+    SELECT RAISE(ABORT, '批次已审核，发放明细不能删除');
+END;
+
+CREATE TRIGGER "batch_frozen_update" BEFORE UPDATE OF
+    "programme_id", "kind", "month", "name", "subsidy_id" ON "batch"
+WHEN OLD."state" <> '草稿'
+BEGIN
+    SELECT RAISE(ABORT, '批次已审核，不能修改');
+END;
+
+CREATE TRIGGER "batch_frozen_delete" BEFORE DELETE ON "batch"
+WHEN OLD."state" <> '草稿'
+BEGIN
+    SELECT RAISE(ABORT, '批次已审核，不能删除');
+END;
