@@ -1,0 +1,1 @@
+"""Monthly and one-off payments: batches, their lines, and the bank's files."""
