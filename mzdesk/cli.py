@@ -6,11 +6,12 @@ Chinese line on stderr and exits non-zero, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
 
-from . import __version__, logs
+from . import __version__, cli_payments, logs
 from .errors import DomainError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 70
@@ -63,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="备份文件路径")
 
     sub.add_parser("gui", help="打开图形界面")
+    cli_payments.add_parsers(sub)
     return parser
 
 
@@ -164,13 +166,21 @@ def main(argv: list[str] | None = None) -> int:
         if not args.command:
             build_parser().print_help()
             return EXIT_ERROR
-        return COMMANDS[args.command](args)
+        if args.command in cli_payments.COMMANDS:
+            code = cli_payments.COMMANDS[args.command](args, _open, _require_township)
+        else:
+            code = COMMANDS[args.command](args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
+        return code
     except DomainError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("已中止", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): nothing more to say
+        sys.stdout = open(os.devnull, "w")
+        return EXIT_OK
     except Exception as exc:  # an unexpected failure: log it (no personal data), say so politely
         path = logs.log_exception(exc)
         print(f"程序内部错误（{type(exc).__name__}），详细信息已记录在 {path}", file=sys.stderr)

@@ -4,6 +4,7 @@
 -- changed (only a line's status and note, which the bank's return file sets),
 -- and its programme, kind, month and name cannot change.  A cancelled draft
 -- (已作废) no longer holds its programme's month, so it can be made again.
+-- The triggers compare old and new values, since an ORM writes every column.
 
 ALTER TABLE "batch" ADD COLUMN "note" VARCHAR(255) NOT NULL DEFAULT '';
 ALTER TABLE "batch" ADD COLUMN "exported_at" DATETIME;
@@ -18,11 +19,13 @@ BEGIN
     SELECT RAISE(ABORT, '批次已审核，不能再增加发放明细');
 END;
 
-CREATE TRIGGER "batch_line_frozen_update" BEFORE UPDATE OF
-    "batch_id", "enrollment_id", "person_id", "village_id", "covered_persons", "amount", "bank_account"
-    ON "batch_line"
-WHEN (SELECT "state" FROM "batch" WHERE "id" = OLD."batch_id") <> '草稿'
-    OR (SELECT "state" FROM "batch" WHERE "id" = NEW."batch_id") <> '草稿'
+CREATE TRIGGER "batch_line_frozen_update" BEFORE UPDATE ON "batch_line"
+WHEN ((SELECT "state" FROM "batch" WHERE "id" = OLD."batch_id") <> '草稿'
+      OR (SELECT "state" FROM "batch" WHERE "id" = NEW."batch_id") <> '草稿')
+    AND (NEW."batch_id" IS NOT OLD."batch_id" OR NEW."enrollment_id" IS NOT OLD."enrollment_id"
+         OR NEW."person_id" IS NOT OLD."person_id" OR NEW."village_id" IS NOT OLD."village_id"
+         OR NEW."covered_persons" IS NOT OLD."covered_persons" OR NEW."amount" IS NOT OLD."amount"
+         OR NEW."bank_account" IS NOT OLD."bank_account")
 BEGIN
     SELECT RAISE(ABORT, '批次已审核，发放明细不能修改');
 END;
@@ -33,9 +36,11 @@ BEGIN
     SELECT RAISE(ABORT, '批次已审核，发放明细不能删除');
 END;
 
-CREATE TRIGGER "batch_frozen_update" BEFORE UPDATE OF
-    "programme_id", "kind", "month", "name", "subsidy_id" ON "batch"
+CREATE TRIGGER "batch_frozen_update" BEFORE UPDATE ON "batch"
 WHEN OLD."state" <> '草稿'
+    AND (NEW."programme_id" IS NOT OLD."programme_id" OR NEW."kind" IS NOT OLD."kind"
+         OR NEW."month" IS NOT OLD."month" OR NEW."name" IS NOT OLD."name"
+         OR NEW."subsidy_id" IS NOT OLD."subsidy_id")
 BEGIN
     SELECT RAISE(ABORT, '批次已审核，不能修改');
 END;

@@ -93,12 +93,13 @@ def insert_lines(batch_id: int, programme: str, month: str) -> int:
     """Write the payable lines of the roll into a batch; returns how many."""
     params = _params(programme, norm_month(month))
     params["batch"] = batch_id
-    cursor = database.execute_sql(
+    database.execute_sql(
         f"{_ROLL} INSERT INTO batch_line (batch_id, enrollment_id, person_id, village_id,"
         " covered_persons, amount, bank_account, status, note)"
         " SELECT :batch, enrollment_id, person_id, village_id, covered_persons, amount,"
         f" bank_account, '正常', '' FROM roll WHERE code = '' {_ORDER}", params)
-    return cursor.rowcount
+    # sqlite3's rowcount is -1 for a statement that starts with WITH.
+    return database.execute_sql("SELECT changes()").fetchone()[0]
 
 
 def _line(row) -> RollLine:
