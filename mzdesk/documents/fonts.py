@@ -1,0 +1,166 @@
+"""The CJK font PDFs are written in, found on this machine at run time.
+
+The clerk's computer decides what is installed, so nothing is shipped
+(DESIGN §6).  In order, the first font reportlab accepts wins:
+
+1. the file named by the environment variable ``MZDESK_PDF_FONT``
+   (``MZDESK_PDF_FONT=/path/to/font.ttf``; a ``.ttc`` collection uses its
+   first face) — an override for an office with a preferred font;
+2. Windows: 宋体 simsun.ttc, 黑体 simhei.ttf, 微软雅黑 msyh.ttc in %WINDIR%\\Fonts;
+3. known paths on Linux and macOS: WenQuanYi (Debian's fonts-wqy-microhei,
+   fonts-wqy-zenhei), then the CJK fonts of UOS / Kylin / macOS;
+4. any font ``fc-list :lang=zh file`` lists.
+
+reportlab embeds TrueType outlines only: the CFF ``.otf`` / ``.ttc`` of Noto
+CJK and Source Han are refused (DESIGN §7), so each candidate is simply
+tried and the search moves on when registering fails or the face has no
+Chinese glyphs.  reportlab embeds the subset of glyphs a PDF uses.  When
+nothing fits, the PDF uses reportlab's built-in CID font ``STSong-Light``:
+it is not embedded (the viewer substitutes its own Song face) but a PDF is
+always produced.
+
+Bold: on Windows 黑体 (simhei) serves as the heavier face beside 宋体; with
+a single face the PDF writer thickens the glyph outlines instead.
+"""
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from reportlab.pdfbase import pdfmetrics
+
+ENV_FONT = "MZDESK_PDF_FONT"
+REGULAR_NAME = "MZDesk-CJK"
+BOLD_NAME = "MZDesk-CJK-Bold"
+FALLBACK = "STSong-Light"
+ELLIPSIS = "…"
+
+_WINDOWS_FONTS = ("simsun.ttc", "simhei.ttf", "msyh.ttc", "simkai.ttf", "simfang.ttf")
+_WINDOWS_BOLD = "simhei.ttf"
+_UNIX_FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/wenquanyi/wqy-microhei/wqy-microhei.ttc",
+    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
+    "/usr/share/fonts/fonts-cesi/CESI_SS_GB18030.TTF",  # UOS / Kylin
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/System/Library/Fonts/Supplemental/Songti.ttc",  # macOS
+    "/Library/Fonts/Arial Unicode.ttf",
+)
+_PROBE = "中文花名册"  # a face must have these glyphs to count as CJK
+
+
+@dataclass(frozen=True)
+class FontChoice:
+    name: str  # the reportlab font name to draw regular text with
+    path: str | None  # the font file, None for the built-in CID font
+    embedded: bool  # True: a TrueType subset is embedded in the PDF
+    bold_name: str | None = None  # a real heavier face, if one was found
+    bold_path: str | None = None
+
+
+def _windows_candidates() -> list[Path]:
+    folder = Path(os.environ.get("WINDIR", r"C:\Windows")) / "Fonts"
+    return [folder / name for name in _WINDOWS_FONTS]
+
+
+def _fontconfig_candidates() -> list[Path]:
+    if not shutil.which("fc-list"):
+        return []
+    try:
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
+                             timeout=10, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    files = sorted({line.split(":")[0].strip() for line in out.splitlines() if line.strip()})
+    # TrueType first: the .otf of Noto / Source Han are CFF and would be refused anyway.
+    return [Path(f) for f in sorted(files, key=lambda f: f.lower().endswith(".otf"))]
+
+
+def candidates() -> list[Path]:
+    """Font files worth trying, best first (the environment override leads)."""
+    found: list[Path] = []
+    override = os.environ.get(ENV_FONT, "").strip()
+    if override:
+        found.append(Path(override).expanduser())
+    if sys.platform == "win32":
+        found += _windows_candidates()
+    else:
+        found += [Path(p) for p in _UNIX_FONTS]
+        found += _fontconfig_candidates()
+    seen, unique = set(), []
+    for path in found:
+        if path not in seen:
+            seen.add(path)
+            unique.append(path)
+    return unique
+
+
+def _register(name: str, path: Path) -> bool:
+    """Register `path` under `name`; False when reportlab refuses it or it lacks CJK glyphs."""
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    if not path.is_file():
+        return False
+    try:
+        font = TTFont(name, str(path), subfontIndex=0)
+    except Exception:  # TTFError for CFF outlines, struct errors for broken files
+        return False
+    if not all(ord(ch) in font.face.charToGlyph for ch in _PROBE):
+        return False
+    pdfmetrics.registerFont(font)
+    return True
+
+
+@functools.lru_cache(maxsize=1)
+def pdf_font() -> FontChoice:
+    """The font every PDF of this process uses (found and registered once)."""
+    for path in candidates():
+        if _register(REGULAR_NAME, path):
+            bold = None
+            if sys.platform == "win32" and path.name.lower() != _WINDOWS_BOLD:
+                heavier = path.with_name(_WINDOWS_BOLD)
+                if _register(BOLD_NAME, heavier):
+                    bold = heavier
+            return FontChoice(REGULAR_NAME, str(path), True,
+                              BOLD_NAME if bold else None, str(bold) if bold else None)
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
+    return FontChoice(FALLBACK, None, False)
+
+
+def font_name(bold: bool = False) -> str:
+    choice = pdf_font()
+    return (choice.bold_name or choice.name) if bold else choice.name
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """Width in points of `text` drawn at `size` in the chosen font."""
+    return pdfmetrics.stringWidth(text, font_name(bold), size)
+
+
+def fit_text(text: str, width: float, size: float, *, bold: bool = False,
+             min_size: float = 6.0) -> tuple[str, float]:
+    """The text and font size that fit `width`: shrink the font first, then cut with '…'.
+
+    Layouts keep a little slack in `width`, since the Qt painter measures
+    with its own font and may come out slightly wider.
+    """
+    measured = text_width(text, size, bold)
+    if measured <= width:
+        return text, size
+    fitted = max(min_size, size * width / measured * 0.999)
+    if text_width(text, fitted, bold) <= width:
+        return text, fitted
+    while text and text_width(text + ELLIPSIS, fitted, bold) > width:
+        text = text[:-1]
+    return (text + ELLIPSIS if text else ""), fitted
