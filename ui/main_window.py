@@ -31,6 +31,7 @@ TABS = (
     ("ui.tabs.relief", "ReliefTab", "救助台账"),
     ("ui.tabs.tupifang", "TupifangTab", "土坯房改造"),
     ("ui.tabs.funeral_elderly", "FuneralElderlyTab", "殡葬与老龄"),
+    ("ui.tabs.payments", "PaymentsTab", "资金发放"),
 )
 
 APP_TITLE = "民政桌面"
