@@ -15,6 +15,7 @@ from ..models import (Enrollment, EnrollmentEvent, Household, HouseholdMember, P
 from . import amounts
 from .common import get, money, month as norm_month
 from .households import active_members
+from .persons import _bank_account  # the registry's rule for an account
 
 DIBAO = amounts.DIBAO
 
@@ -241,3 +242,23 @@ def state_in(enrollment_id, month: str) -> tuple[bool, Decimal | None]:
         if ev.amount is not None:
             amount = ev.amount
     return active, (amount if active else None)
+
+
+def change_bank_account(enrollment_id, account, reason: str = "") -> Enrollment:
+    """The account this enrollment is paid into; '' pays into the person's own.
+
+    Batches made before the change keep the account they were made with
+    (an approved roster never drifts); the next batch uses the new one.
+    """
+    value = _bank_account(account)
+    reason = (reason or "").strip()
+    with database.atomic():
+        e = get(Enrollment, enrollment_id, "保障记录")
+        if value == e.bank_account:
+            return e
+        before = audit.snapshot(e)
+        e.bank_account = value
+        e.save()
+        audit.record("修改银行账号", "enrollment", e.id, before=before, after=e,
+                     summary=reason or ("改用人员档案中的账号" if not value else "修改代发账号"))
+    return e

@@ -127,3 +127,46 @@ def household_of(person_id) -> Household | None:
               .where((HouseholdMember.person == person_id) & HouseholdMember.active & Household.active)
               .first())
     return member.household if member else None
+
+
+def update_household(household_id, village=None, area=None, address=None) -> Household:
+    """Correct where a household lives; None leaves a field as it is."""
+    with database.atomic():
+        household = get(Household, household_id, "家庭")
+        if not household.active:
+            raise ConflictError("该家庭已注销，不能修改")
+        before = _snapshot(household)
+        if village is not None:
+            found = _village(village)
+            if found is None:
+                raise ValidationError("请选择村(社区)")
+            household.village = found
+        if area is not None:
+            if area not in AREAS:
+                raise ValidationError("户籍类别应为“城镇”或“农村”")
+            household.area = area
+        if address is not None:
+            household.address = str(address).strip()
+        if _snapshot(household) != before:
+            household.save()
+            audit.record("修改家庭", "household", household.id, before=before, after=_snapshot(household))
+    return household
+
+
+def change_relation(household_id, person_id, relation: str) -> HouseholdMember:
+    """Correct a member's relation to the head (the head itself changes by change_head)."""
+    relation = _relation(relation)
+    with database.atomic():
+        household = get(Household, household_id, "家庭")
+        member = HouseholdMember.get_or_none(household=household, person=person_id, active=True)
+        if member is None:
+            raise ValidationError("该人员不是本户的成员")
+        if member.person_id == household.head_id or relation == "户主":
+            raise ValidationError("户主请使用“设为户主”更换，不能直接修改关系")
+        if member.relation != relation:
+            before = _snapshot(household)
+            member.relation = relation
+            member.save()
+            audit.record("修改成员关系", "household", household.id, before=before,
+                         after=_snapshot(household))
+    return member

@@ -7,7 +7,7 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from .. import audit
-from ..errors import ValidationError
+from ..errors import ConflictError, ValidationError
 from ..models import (Activity, CardIssuance, Enrollment, HouseholdMember, HouseSurvey, Indicator,
                       OneOffSubsidy, Person, Programme, ReliefCase, database)
 from .common import get, money, month as norm_month, required_text
@@ -185,3 +185,151 @@ def define_one_off(name: str, *, programmes, month, amount, basis: str = "person
         )
         audit.record("定义一次性补贴", "one_off_subsidy", subsidy.id, after=subsidy)
     return subsidy
+
+
+# --- corrections -----------------------------------------------------------------
+# A clerk fixes typos all the time. Each correction below changes only what
+# the record's own fields allow, writes nothing when nothing changed, and
+# keeps the old values in the audit entry (before → after).
+
+def _refuse_unknown(changes: dict, allowed, fixed_msg: str = "") -> None:
+    unknown = set(changes) - set(allowed)
+    if fixed_msg and unknown & {"person", "person_id"}:
+        raise ValidationError(fixed_msg)
+    if unknown:
+        raise ValidationError(f"不能修改的字段：{'、'.join(sorted(unknown))}")
+
+
+def _save_if_changed(row, before: dict, action: str, entity: str, summary: str = "") -> bool:
+    """Save and audit the row unless the correction left it as it was."""
+    if audit.snapshot(row) == before:
+        return False
+    row.save()
+    audit.record(action, entity, row.id, before=before, after=row, summary=summary)
+    return True
+
+
+RELIEF_EDITABLE = ("kind", "case_type", "amount", "approved_date", "paid_date", "note")
+
+
+def update_relief_case(case_id, **changes) -> ReliefCase:
+    """Correct a relief case; its person is fixed (a case for the wrong person
+    is cancelled and registered again). The target group follows a new
+    approval date, derived as when the case was registered."""
+    _refuse_unknown(changes, RELIEF_EDITABLE, "救助对象不能修改；如对象登记错误，请作废本记录后重新登记")
+    with database.atomic():
+        case = get(ReliefCase, case_id, "救助记录")
+        if case.cancelled:
+            raise ConflictError("该救助记录已作废，不能修改")
+        before = audit.snapshot(case)
+        if "kind" in changes:
+            case.kind = _choice(changes["kind"], RELIEF_KINDS, "救助类别")
+        if "case_type" in changes:
+            case.case_type = required_text(changes["case_type"], "救助类型")
+        if "amount" in changes:
+            case.amount = money(changes["amount"], "救助金额")
+        if "approved_date" in changes:
+            approved = _date(changes["approved_date"], "审批日期")
+            if approved != case.approved_date:
+                case.approved_date = approved
+                case.target_group = target_group(case.person_id, approved)
+        if "paid_date" in changes:
+            paid = changes["paid_date"]
+            case.paid_date = _date(paid, "发放日期") if paid not in (None, "") else None
+        if "note" in changes:
+            case.note = str(changes["note"] or "").strip()
+        _save_if_changed(case, before, "修改救助", "relief_case")
+    return case
+
+
+def cancel_relief_case(case_id, reason: str) -> ReliefCase:
+    """作废: the case leaves the ledger and its totals but stays in the database."""
+    reason = str(reason or "").strip()
+    if not reason:
+        raise ValidationError("作废救助记录必须填写原因")
+    with database.atomic():
+        case = get(ReliefCase, case_id, "救助记录")
+        if case.cancelled:
+            raise ConflictError("该救助记录已经作废")
+        before = audit.snapshot(case)
+        case.cancelled = True
+        case.save()
+        audit.record("作废救助", "relief_case", case.id, before=before, after=case, summary=reason)
+    return case
+
+
+def update_card(card_id, **changes) -> CardIssuance:
+    """Correct a card's type, number or date; the holder is fixed."""
+    _refuse_unknown(changes, ("card_type", "number", "issued_date"),
+                    "持证人不能修改；如持证人登记错误，请重新登记")
+    with database.atomic():
+        card = get(CardIssuance, card_id, "办证记录")
+        before = audit.snapshot(card)
+        if "card_type" in changes:
+            card.card_type = _choice(changes["card_type"], CARD_TYPES, "证件类型")
+        if "number" in changes:
+            card.number = str(changes["number"] or "").strip()
+        if "issued_date" in changes:
+            card.issued_date = _date(changes["issued_date"], "办理日期")
+        _save_if_changed(card, before, "修改证件", "card_issuance")
+    return card
+
+
+def _participants(value) -> int:
+    try:
+        number = int(str(value if value not in (None, "") else 0).strip())
+    except ValueError:
+        raise ValidationError("参加人数应为整数") from None
+    if number < 0:
+        raise ValidationError("参加人数不能为负数")
+    return number
+
+
+def update_activity(activity_id, **changes) -> Activity:
+    _refuse_unknown(changes, ("kind", "title", "held_date", "participants", "note"))
+    with database.atomic():
+        activity = get(Activity, activity_id, "活动记录")
+        before = audit.snapshot(activity)
+        if "kind" in changes:
+            activity.kind = required_text(changes["kind"], "活动类别")
+        if "title" in changes:
+            activity.title = str(changes["title"] or "").strip()
+        if "held_date" in changes:
+            activity.held_date = _date(changes["held_date"], "活动日期")
+        if "participants" in changes:
+            activity.participants = _participants(changes["participants"])
+        if "note" in changes:
+            activity.note = str(changes["note"] or "").strip()
+        _save_if_changed(activity, before, "修改活动", "activity")
+    return activity
+
+
+def survey_family_type(record: HouseSurvey, when: dt.date) -> str:
+    """The family type a survey record would have with another survey date."""
+    if when == record.survey_date:
+        return record.family_type
+    derived_then = family_type(record.person_id, record.survey_date, "一般群众")
+    chosen = record.family_type if record.family_type != derived_then else "一般群众"
+    return family_type(record.person_id, when, chosen)
+
+
+def correct_house_survey(record_id, *, persons=None, survey_date=None) -> HouseSurvey:
+    """Fix the household size or the survey date typed at registration.
+
+    A new date re-derives the family type from the registry, as on
+    registration; a type the clerk chose (the registry knowing nothing)
+    is kept where the registry still knows nothing.
+    """
+    with database.atomic():
+        record = get(HouseSurvey, record_id, "土坯房记录")
+        before = audit.snapshot(record)
+        if persons is not None:
+            if int(persons) < 1:
+                raise ValidationError("家庭人数至少为1")
+            record.persons = int(persons)
+        if survey_date is not None:
+            when = _date(survey_date, "调查日期")
+            record.family_type = survey_family_type(record, when)
+            record.survey_date = when
+        _save_if_changed(record, before, "修改土坯房", "house_survey")
+    return record
