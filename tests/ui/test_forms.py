@@ -393,8 +393,8 @@ def test_existing_household_adds_and_removes_members(qtbot, township):
     head, wife, son = _three_people()
     h = _household(head, (wife, "配偶"))
     form = _show(qtbot, HouseholdForm(household_id=h.id))
-    assert not form.head.isEnabled() and not form.village.isEnabled()
-    assert not form.members.relation_editable(1)  # no service changes a saved relation
+    assert not form.head.isEnabled() and form.village.isEnabled()  # the head changes by 设为户主
+    assert not form.members.relation_editable(0) and form.members.relation_editable(1)
     form.table.selectRow(1)
     qtbot.mouseClick(form.remove_button, Qt.MouseButton.LeftButton)
     _pick(qtbot, form.member_picker, "lxm")

@@ -14,7 +14,7 @@ from mzdesk.services import ledgers
 
 from ..widgets import GREY, MonthEdit, PersonPicker, add_field
 from .base import FormDialog
-from .relief_form import date_edit, make_read_only, qdate
+from .relief_form import date_edit, fixed_note, qdate
 
 PICK_HINT = "（输入姓名、拼音首字母或身份证号后从列表中选择）"
 
@@ -39,22 +39,24 @@ class CardForm(FormDialog):
         self.number = self.add_row("证号", QLineEdit())
         self.number.setPlaceholderText("如 LY202600001")
         self.issued = self.add_row("办理日期", date_edit())
-        if record_id:
-            card = CardIssuance.get_by_id(record_id)
-            self.picker.set_person_id(card.person_id)
-            self.card_type.setCurrentText(card.card_type)
-            self.number.setText(card.number)
-            self.issued.setDate(qdate(card.issued_date))
-            make_read_only(self, "办证记录登记后不能修改。")
+        self.card = CardIssuance.get_by_id(record_id) if record_id else None
+        if self.card:
+            self.setWindowTitle("修改办证记录")
+            self.picker.set_person_id(self.card.person_id)
+            self.card_type.setCurrentText(self.card.card_type)
+            self.number.setText(self.card.number)
+            self.issued.setDate(qdate(self.card.issued_date))
+            fixed_note(self, self.picker, "持证人不能修改；如登记错了人，请为正确的人重新登记。")
 
     def save(self) -> int:
-        if getattr(self, "read_only", False):
-            raise ValidationError("办证记录登记后不能修改")
+        values = dict(card_type=self.card_type.currentText(), number=self.number.text(),
+                      issued_date=self.issued.date().toPython())
+        if self.card:
+            return ledgers.update_card(self.card.id, **values).id
         person_id = self.picker.person_id()
         if person_id is None:
             raise ValidationError("请选择持证人" + PICK_HINT)
-        return ledgers.issue_card(person_id, card_type=self.card_type.currentText(),
-                                  issued_date=self.issued.date().toPython(), number=self.number.text()).id
+        return ledgers.issue_card(person_id, **values).id
 
 
 class ActivityForm(FormDialog):
@@ -70,21 +72,22 @@ class ActivityForm(FormDialog):
         self.participants = self.add_row("参加人数", QSpinBox())
         self.participants.setRange(0, 1_000_000)
         self.note = self.add_row("备注", QLineEdit())
-        if record_id:
-            activity = Activity.get_by_id(record_id)
-            self.kind.setCurrentText(activity.kind)
-            self.title.setText(activity.title)
-            self.held.setDate(qdate(activity.held_date))
-            self.participants.setValue(activity.participants)
-            self.note.setText(activity.note)
-            make_read_only(self, "活动记录登记后不能修改。")
+        self.activity = Activity.get_by_id(record_id) if record_id else None
+        if self.activity:
+            self.setWindowTitle("修改工作活动")
+            self.kind.setCurrentText(self.activity.kind)
+            self.title.setText(self.activity.title)
+            self.held.setDate(qdate(self.activity.held_date))
+            self.participants.setValue(self.activity.participants)
+            self.note.setText(self.activity.note)
 
     def save(self) -> int:
-        if getattr(self, "read_only", False):
-            raise ValidationError("活动记录登记后不能修改")
-        return ledgers.add_activity(self.kind.currentText(), self.held.date().toPython(),
-                                    title=self.title.text(), participants=self.participants.value(),
-                                    note=self.note.text()).id
+        values = dict(title=self.title.text(), participants=self.participants.value(),
+                      note=self.note.text())
+        if self.activity:
+            return ledgers.update_activity(self.activity.id, kind=self.kind.currentText(),
+                                           held_date=self.held.date().toPython(), **values).id
+        return ledgers.add_activity(self.kind.currentText(), self.held.date().toPython(), **values).id
 
 
 class IndicatorForm(FormDialog):

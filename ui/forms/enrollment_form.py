@@ -3,6 +3,8 @@
 The amount starts at what the standards give (amounts.suggest, shown live
 with how it was computed) and follows it until the clerk types another
 amount; from then on a reason is required, as the service also demands.
+On a saved enrollment the bank account is corrected too (change_bank_account),
+and an amount change is recorded only when something it depends on changed.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushB
 
 from mzdesk import idcard
 from mzdesk.errors import DomainError, ValidationError
-from mzdesk.models import Enrollment, Person, Programme
+from mzdesk.models import Enrollment, Person, Programme, database
 from mzdesk.services import amounts, enrollments, households, settings
 from mzdesk.services.common import get
 
@@ -57,7 +59,7 @@ class EnrollmentForm(FormDialog):
                              "救助项目")
         self.code = self.programme.code
         self.by_household = self.code in HOUSEHOLD_PROGRAMMES
-        self.setWindowTitle(f"{self.programme.name} — {'调整金额' if self.enrollment else '纳入保障'}")
+        self.setWindowTitle(f"{self.programme.name} — {'修改保障' if self.enrollment else '纳入保障'}")
         self.setMinimumWidth(660)
         self.subform = None
         self._household = None
@@ -299,10 +301,10 @@ class EnrollmentForm(FormDialog):
             self.bank.setPlaceholderText("留空则使用人员档案中的账号")
         else:
             self.bank = QLineEdit()
-        if self.enrollment:  # change_amount does not change the account
+        if self.enrollment:  # saved through change_bank_account, apart from the amount
+            own = self.enrollment.person.bank_account
             self.bank.setText(self.enrollment.bank_account)
-            self.bank.setPlaceholderText("使用人员档案中的账号")
-            self.bank.setEnabled(False)
+            self.bank.setPlaceholderText(f"留空则使用人员档案中的账号 {own or '（无）'}")
         self.suggestion_label = self.add_row("建议金额", QLabel())
         self.suggestion_label.setWordWrap(True)
         self.amount = MoneyEdit()
@@ -373,6 +375,30 @@ class EnrollmentForm(FormDialog):
 
     # --- saving --------------------------------------------------------------------
 
+    def amount_changed(self, inputs: dict | None = None) -> bool:
+        """Whether the clerk changed the amount or anything it is computed from
+        (a saved enrollment: only then is there an amount change to record)."""
+        e = self.enrollment
+        inputs = self.inputs() if inputs is None else inputs
+        now = (inputs["category"], inputs.get("covered_persons", e.covered_persons),
+               inputs.get("per_capita_income", e.per_capita_income), inputs["details"],
+               self.amount.value(), self.reason.text().strip())
+        return now != (e.category, e.covered_persons, e.per_capita_income, e.details or {},
+                       e.amount, e.amount_reason)
+
+    def _save_changes(self, inputs: dict, common: dict) -> int:
+        e = self.enrollment
+        account = "".join(self.bank.text().split())
+        with database.atomic():  # the account and the amount together or not at all
+            if account != e.bank_account:
+                enrollments.change_bank_account(e.id, account)
+            if self.amount_changed(inputs):
+                enrollments.change_amount(
+                    e.id, month=self.month.value() or self.month.text(),
+                    category=inputs["category"], covered_persons=inputs.get("covered_persons"),
+                    per_capita_income=inputs.get("per_capita_income"), **common)
+        return e.id
+
     def save(self) -> int:
         if self.amount.text().strip() and self.amount.value() is None:
             raise ValidationError("金额格式不正确")
@@ -381,10 +407,7 @@ class EnrollmentForm(FormDialog):
         inputs = self.inputs()
         common = dict(amount=self.amount.value(), reason=self.reason.text(), details=inputs["details"])
         if self.enrollment:
-            return enrollments.change_amount(
-                self.enrollment.id, month=self.month.value() or self.month.text(),
-                category=inputs["category"], covered_persons=inputs.get("covered_persons"),
-                per_capita_income=inputs.get("per_capita_income"), **common).id
+            return self._save_changes(inputs, common)
         person = self.person()
         if person is None:
             raise ValidationError("请选择" + ("户主" if self.by_household else "保障对象"))

@@ -2,20 +2,21 @@
 
 The family type comes from the registry where it knows it (a 农村低保,
 散居五保 or 低保边缘 household); only otherwise does the clerk choose it.
-Once saved, only what changes as the work goes on can be edited.
+Once saved, everything but the head and the family type can be corrected;
+the family type follows a corrected survey date as on registration.
 """
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from mzdesk.errors import ValidationError
-from mzdesk.models import HouseSurvey, Person
+from mzdesk.models import HouseSurvey, Person, database
 from mzdesk.services import ledgers
 from mzdesk.services.households import active_members, household_of
 
 from ..widgets import GREY, MoneyEdit, PersonPicker, add_field
 from .base import FormDialog
-from .relief_form import date_edit, qdate
+from .relief_form import date_edit, fixed_note, qdate
 
 UNDECIDED = "一般群众"  # what family_type() falls back to when the registry knows nothing
 
@@ -71,9 +72,15 @@ class HouseSurveyForm(FormDialog):
         self.compensation.setValue(r.compensation)
         self.transition_fee.setValue(r.transition_fee)
         self.note.setText(r.note)
-        for fixed in (self.picker, self.persons, self.survey_date, self.family_type):
-            fixed.setEnabled(False)
-        self.family_note.setText("登记时确定，不能修改")
+        self.family_type.setEnabled(False)
+        self.family_note.setText("登记时确定；改调查日期时按当时的救助登记重新判断")
+        fixed_note(self, self.picker, "户主不能修改；如登记错了户，请为正确的户主重新登记。")
+        self.survey_date.dateChanged.connect(self._date_corrected)
+
+    def _date_corrected(self, *_args) -> None:
+        """Show the family type the corrected date gives, as the service will save it."""
+        when = self.survey_date.date().toPython()
+        self.family_type.setCurrentText(ledgers.survey_family_type(self.record, when))
 
     def _person_changed(self, person_id: int) -> None:
         if person_id:
@@ -106,7 +113,10 @@ class HouseSurveyForm(FormDialog):
                        compensation=self.compensation.value() or 0,
                        transition_fee=self.transition_fee.value() or 0, note=self.note.text())
         if self.record:
-            return ledgers.update_house_survey(self.record.id, **changes).id
+            with database.atomic():  # the corrections and the progress together or not at all
+                ledgers.correct_house_survey(self.record.id, persons=self.persons.value(),
+                                             survey_date=self.survey_date.date().toPython())
+                return ledgers.update_house_survey(self.record.id, **changes).id
         person_id = self.picker.person_id()
         if person_id is None:
             raise ValidationError("请选择户主（输入姓名、拼音首字母或身份证号后从列表中选择）")

@@ -1,9 +1,10 @@
 """家庭 form: the head, where the household lives, and its members in a grid.
 
 A new household is created in one service call. For an existing one the
-form applies add_member / remove_member; the head, village, area, address
-and the relation of members already saved are shown read-only, because the
-services have no call to change them (remove + add would rewrite history).
+form applies, in one transaction, update_household (village, area,
+address), add_member, change_head (a member chosen with 设为户主; the old
+head's relation is then edited in the grid like any other), remove_member
+and change_relation: each is its own audited step, and nothing is deleted.
 """
 from __future__ import annotations
 
@@ -16,15 +17,18 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLay
 
 from mzdesk import idcard
 from mzdesk.errors import ValidationError
-from mzdesk.models import Household, Person, database
+from mzdesk.models import Enrollment, Household, Person, Programme, database
 from mzdesk.services import households
 
 from ..table_model import RowListModel
-from ..widgets import PersonPicker, VillageCombo, add_field
+from ..widgets import GREY, PersonPicker, VillageCombo, add_field
 from .base import FormDialog
 from .person_form import PersonForm
 
 MEMBER_RELATIONS = tuple(r for r in households.RELATIONS if r != "户主")
+# The old head's relation to a new head, from the new head's relation to the old.
+MIRROR = {"配偶": "配偶", "子女": "父母", "父母": "子女", "兄弟姐妹": "兄弟姐妹",
+          "孙子女": "祖父母", "祖父母": "孙子女", "儿媳": "父母", "女婿": "父母"}
 
 
 @dataclass
@@ -33,7 +37,7 @@ class MemberRow:
     name: str
     id_number: str
     relation: str
-    saved: bool  # already a member in the database: relation read-only
+    saved: bool  # already a member in the database
 
     @classmethod
     def of(cls, person: Person, relation: str, saved: bool = False) -> "MemberRow":
@@ -49,9 +53,9 @@ class MembersModel(RowListModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return (row.name, idcard.mask(row.id_number), row.relation,
                     idcard.age(row.id_number))[index.column()]
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.RELATION and row.saved \
-                and row.relation != "户主":
-            return "已保存成员的关系暂不能在此修改"
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.RELATION:
+            return ("更换户主：选中成员后点击“设为户主”" if row.relation == "户主"
+                    else "双击修改与户主的关系")
         return None
 
     def flags(self, index):
@@ -61,7 +65,7 @@ class MembersModel(RowListModel):
         return flags
 
     def relation_editable(self, row: int) -> bool:
-        return self.rows[row].relation != "户主" and not self.rows[row].saved
+        return self.rows[row].relation != "户主"
 
     def setData(self, index, value, role=Qt.ItemDataRole.EditRole) -> bool:
         if index.column() != self.RELATION or value not in MEMBER_RELATIONS:
@@ -82,6 +86,19 @@ class MembersModel(RowListModel):
 
     def person_ids(self) -> list[int]:
         return [r.person_id for r in self.rows]
+
+    def make_head(self, i: int) -> MemberRow:
+        """Row i becomes the head, moved to the top; the old head gets the
+        relation that mirrors the new head's, which the clerk can still edit."""
+        new = self.rows[i]
+        old = next((r for r in self.rows if r.relation == "户主"), None)
+        if old is not None:
+            old.relation = MIRROR.get(new.relation, "其他")
+        new.relation = "户主"
+        self.beginResetModel()
+        self.rows.insert(0, self.rows.pop(i))
+        self.endResetModel()
+        return new
 
 
 class RelationDelegate(QStyledItemDelegate):
@@ -148,6 +165,14 @@ class HouseholdForm(FormDialog):
         self.new_member_button.clicked.connect(lambda: self._new_person(self.member_picker.set_person_id))
         self.remove_button = QPushButton("移出")
         self.remove_button.clicked.connect(self.remove_selected)
+        self.head_button = QPushButton("设为户主")
+        self.head_button.setToolTip("把选中的成员设为户主；原户主的关系可在列表中修改")
+        self.head_button.clicked.connect(self.make_selected_head)
+        self.head_button.setVisible(self.household is not None)  # a new household: pick the 户主 above
+        self.head_hint = QLabel()
+        self.head_hint.setWordWrap(True)
+        self.head_hint.setStyleSheet(f"color: {GREY};")
+        self.head_hint.hide()
         adder = QHBoxLayout()
         adder.addWidget(QLabel("成员"))
         adder.addWidget(self.member_picker, 1)
@@ -158,11 +183,13 @@ class HouseholdForm(FormDialog):
         remover = QHBoxLayout()
         self.count_label = QLabel()
         remover.addWidget(self.count_label, 1)
+        remover.addWidget(self.head_button)
         remover.addWidget(self.remove_button)
         group = QGroupBox("家庭成员")
         box = QVBoxLayout(group)
         box.addLayout(adder)
         box.addWidget(self.table)
+        box.addWidget(self.head_hint)
         box.addLayout(remover)
         self.body.insertWidget(1, group, 1)
 
@@ -181,15 +208,14 @@ class HouseholdForm(FormDialog):
     def _load(self, h: Household) -> None:
         self.head.set_person_id(h.head_id)
         self.head.setEnabled(False)
+        self.head.setToolTip("更换户主：在成员列表中选中成员，点击“设为户主”")
         self.new_head_button.setEnabled(False)
         self.area.setCurrentText(h.area)
         self.village.set_village_id(h.village_id)
         self.address.setText(h.address)
-        for widget in (self.area, self.village, self.address):
-            widget.setEnabled(False)
-            widget.setToolTip("已建立的家庭暂不能在此修改此项")
-        self.members.set_rows([MemberRow.of(m.person, m.relation, saved=True)
-                               for m in households.active_members(h)])
+        rows = [MemberRow.of(m.person, m.relation, saved=True) for m in households.active_members(h)]
+        rows.sort(key=lambda r: r.relation != "户主")  # the head on top, the rest as added
+        self.members.set_rows(rows)
 
     def _head_changed(self, person_id: int) -> None:
         if self.household is not None:  # the head of a saved household is fixed here
@@ -240,6 +266,31 @@ class HouseholdForm(FormDialog):
         self.show_error("")
         self.members.remove(i)
 
+    def make_selected_head(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.show_error("请先在列表中选中要设为户主的成员")
+            return
+        row = self.members.rows[rows[0].row()]
+        if row.relation == "户主":
+            self.show_error("该成员已是户主")
+            return
+        self.show_error("")
+        new = self.members.make_head(rows[0].row())
+        self.head.set_person_id(new.person_id)
+        self.table.selectRow(0)
+        hint = "保存时更换户主。请核对原户主及其他成员与新户主的关系（双击“与户主关系”修改）。"
+        held = self._enrolled_programmes()
+        if held:
+            hint += f"本户的{'、'.join(held)}仍登记在原户主名下。"
+        self.head_hint.setText(hint)
+        self.head_hint.show()
+
+    def _enrolled_programmes(self) -> list[str]:
+        found = (Programme.select(Programme.name).join(Enrollment).distinct()
+                 .where((Enrollment.household == self.household) & (Enrollment.status == "在保")))
+        return [p.name for p in found]
+
     def _new_person(self, then) -> None:
         """Register someone not yet in the registry, then use them here."""
         self.subform = PersonForm(self)
@@ -260,13 +311,32 @@ class HouseholdForm(FormDialog):
             return households.create_household(
                 head_id, members=members, village=self.village.village_id(),
                 area=self.area.currentText(), address=self.address.text()).id
-        h = self.household
-        wanted = {r.person_id: r for r in self.members.rows}
+        return self._save_changes(self.household)
+
+    def _save_changes(self, h: Household) -> int:
+        village_id, text = self.village.village_id(), self.village.currentText().strip()
+        if village_id is None and text:
+            raise ValidationError(f"村(社区)“{text}”不存在，请从列表中选择")
+        if village_id is None and h.village_id is not None:
+            raise ValidationError("请选择村(社区)")
+        rows = self.members.rows
+        wanted = {r.person_id: r for r in rows}
+        head = next(r for r in rows if r.relation == "户主")
         with database.atomic():  # all of the changes or none
-            for m in households.active_members(h):
-                if m.person_id not in wanted:
-                    households.remove_member(h.id, m.person_id)
-            for row in self.members.rows:
+            households.update_household(h.id, village=village_id, area=self.area.currentText(),
+                                        address=self.address.text())
+            for row in rows:  # a new member made head joins first, then takes over
                 if not row.saved:
-                    households.add_member(h.id, row.person_id, row.relation)
+                    households.add_member(h.id, row.person_id,
+                                          "其他" if row is head else row.relation)
+            if head.person_id != h.head_id:
+                old = wanted.get(h.head_id)
+                households.change_head(h.id, head.person_id, old.relation if old else "其他")
+            saved = {m.person_id: m.relation for m in households.active_members(h)}
+            for person_id in saved:
+                if person_id not in wanted:
+                    households.remove_member(h.id, person_id)
+            for row in rows:
+                if row is not head and saved.get(row.person_id) != row.relation:
+                    households.change_relation(h.id, row.person_id, row.relation)
         return h.id

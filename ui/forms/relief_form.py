@@ -10,15 +10,18 @@ import datetime as dt
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (QAbstractButton, QCheckBox, QComboBox, QDateEdit, QDialogButtonBox,
-                               QHBoxLayout, QLabel, QLineEdit, QWidget)
+                               QHBoxLayout, QInputDialog, QLabel, QLineEdit, QPushButton, QWidget)
 
-from mzdesk.errors import ValidationError
+from mzdesk.errors import DomainError, ValidationError
 from mzdesk.models import ReliefCase
 from mzdesk.registry_lists import relief_case_types
 from mzdesk.services import ledgers
 
+from ..messages import describe
 from ..widgets import GREY, MoneyEdit, PersonPicker, add_field
 from .base import FormDialog
+
+PERSON_FIXED = "救助对象不能修改；如登记错了对象，请点击“作废…”后重新登记。"
 
 # The case types that go with each kind; the first is the default.
 KIND_TYPES = {"临时救助": ("临时困难救助",),
@@ -78,6 +81,19 @@ def make_read_only(form: FormDialog, note: str) -> None:
     form.body.insertWidget(1, label)
 
 
+def fixed_note(form: FormDialog, widget: QWidget, note: str) -> QLabel:
+    """A field of a saved record that no service changes: disabled, with the
+    reason in grey on the line under it (everything else stays editable)."""
+    widget.setEnabled(False)
+    widget.setToolTip(note)
+    label = QLabel(note)
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {GREY};")
+    row, _role = form.form.getWidgetPosition(widget)
+    form.form.insertRow(row + 1, "", label)
+    return label
+
+
 class ReliefCaseForm(FormDialog):
     TITLE = "救助登记"
 
@@ -85,7 +101,8 @@ class ReliefCaseForm(FormDialog):
                  kind: str | None = None, person_id: int | None = None):
         super().__init__(parent)
         self.case = ReliefCase.get_by_id(record_id) if record_id else None
-        self.setWindowTitle("救助记录" if self.case else "新增救助")
+        self.setWindowTitle(("已作废的救助记录" if self.case.cancelled else "修改救助记录")
+                            if self.case else "新增救助")
         self.setMinimumWidth(600)
         self.picker = add_field(self, "救助对象", PersonPicker())
         self.kind = self.add_row("救助类别", QComboBox())
@@ -104,6 +121,7 @@ class ReliefCaseForm(FormDialog):
         self.kind.currentTextChanged.connect(self._kind_changed)
         self.picker.personChanged.connect(self.update_target)
         self.approved.dateChanged.connect(self.update_target)
+        self.cancel_case_button = None
         if self.case:
             self._load(self.case)
         else:
@@ -121,8 +139,23 @@ class ReliefCaseForm(FormDialog):
         self.approved.setDate(qdate(case.approved_date))
         self.paid.setValue(case.paid_date)
         self.note.setText(case.note)
-        if not hasattr(ledgers, "update_relief_case"):
-            make_read_only(self, "救助记录登记后不能修改。")
+        if case.cancelled:
+            make_read_only(self, "该救助记录已作废，不能修改。")
+            return
+        # The person is what the case is about: a case for the wrong person is
+        # cancelled (作废) and registered again, so the rest stays correctable.
+        fixed_note(self, self.picker, PERSON_FIXED)
+        # 作废 sits apart from 保存 / 取消, on the left, so it is not pressed by mistake
+        self.cancel_case_button = QPushButton("作废…")
+        self.cancel_case_button.setToolTip("作废本记录（保留在历史中，不计入台账），须填写原因")
+        self.cancel_case_button.clicked.connect(self.cancel_case)
+        self.cancel_case_button.setAutoDefault(False)
+        row = QHBoxLayout()
+        self.body.removeWidget(self.buttons)
+        row.addWidget(self.cancel_case_button)
+        row.addStretch(1)
+        row.addWidget(self.buttons)
+        self.body.addLayout(row)
 
     def _kind_changed(self, kind: str) -> None:
         types = KIND_TYPES.get(kind, ())
@@ -148,9 +181,35 @@ class ReliefCaseForm(FormDialog):
         """The group shown ('' before a person is chosen)."""
         return self._group
 
+    def ask_cancel_reason(self) -> str | None:
+        """The reason for 作废, or None when the clerk thinks better of it."""
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("作废救助记录")
+        dialog.setLabelText("作废后本记录不再计入救助台账，但保留在历史中。\n请填写作废原因：")
+        dialog.setOkButtonText("作废")
+        dialog.setCancelButtonText("取消")
+        dialog.setTextValue("")
+        self.reason_dialog = dialog  # for tests and screenshots
+        return dialog.textValue() if dialog.exec() else None
+
+    def cancel_case(self) -> None:
+        reason = self.ask_cancel_reason()
+        if reason is None:
+            return
+        try:
+            ledgers.cancel_relief_case(self.case.id, reason)
+        except DomainError as exc:
+            self.show_error(str(exc))
+            return
+        except Exception as exc:  # logged without personal data, shown politely
+            self.show_error(describe(exc))
+            return
+        self.saved_id = self.case.id
+        self.accept()
+
     def save(self) -> int:
         if getattr(self, "read_only", False):
-            raise ValidationError("救助记录登记后不能修改")
+            raise ValidationError("该救助记录已作废，不能修改")
         person_id = self.picker.person_id()
         if person_id is None:
             raise ValidationError("请选择救助对象（输入姓名、拼音首字母或身份证号后从列表中选择）")
@@ -160,6 +219,6 @@ class ReliefCaseForm(FormDialog):
         values = dict(kind=self.kind.currentText(), case_type=self.case_type.currentText(),
                       amount=amount, approved_date=self.approved.date().toPython(),
                       paid_date=self.paid.value(), note=self.note.text())
-        if self.case:  # only reached when the service can update a case
+        if self.case:  # the person is fixed (the picker is disabled)
             return ledgers.update_relief_case(self.case.id, **values).id
         return ledgers.add_relief_case(person_id, **values).id
