@@ -25,6 +25,7 @@ a single face the PDF writer thickens the glyph outlines instead.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import shutil
 import subprocess
@@ -122,7 +123,12 @@ def _register(name: str, path: Path) -> bool:
 
 @functools.lru_cache(maxsize=1)
 def pdf_font() -> FontChoice:
-    """The font every PDF of this process uses (found and registered once)."""
+    """The font every PDF of this process uses (found and registered once).
+
+    `pdf_font.cache_clear()` makes the next call search again (tests).
+    """
+    max_advance.cache_clear()
+    _width_table.cache_clear()
     for path in candidates():
         if _register(REGULAR_NAME, path):
             bold = None
@@ -145,7 +151,39 @@ def font_name(bold: bool = False) -> str:
 
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Width in points of `text` drawn at `size` in the chosen font."""
-    return pdfmetrics.stringWidth(text, font_name(bold), size)
+    return string_width(text, font_name(bold), size)
+
+
+@functools.lru_cache(maxsize=8)
+def _width_table(name: str):
+    """(advance lookup, default advance) of a TrueType font, or None for others."""
+    face = getattr(pdfmetrics.getFont(name), "face", None)
+    widths = getattr(face, "charWidths", None)
+    return (widths.get, face.defaultWidth) if widths else None
+
+
+def string_width(text: str, name: str, size: float) -> float:
+    """pdfmetrics.stringWidth, done in C loops for TrueType fonts (layouts measure a lot)."""
+    table = _width_table(name)
+    if table is None:
+        return pdfmetrics.stringWidth(text, name, size)
+    get, default = table
+    return size * 0.001 * sum(map(get, map(ord, text), itertools.repeat(default)))
+
+
+@functools.lru_cache(maxsize=8)
+def max_advance(name: str) -> float:
+    """The widest glyph of a font in em (infinite when unknown, so text is always measured)."""
+    face = getattr(pdfmetrics.getFont(name), "face", None)
+    widths = getattr(face, "charWidths", None)
+    return max(widths.values()) / 1000 if widths else float("inf")
+
+
+def fits(text: str, width: float, size: float, bold: bool = False) -> bool:
+    """Whether `text` at `size` is no wider than `width`."""
+    if len(text) * size * max_advance(font_name(bold)) <= width:
+        return True  # fits even in the font's widest glyphs: no need to measure
+    return text_width(text, size, bold) <= width
 
 
 def fit_text(text: str, width: float, size: float, *, bold: bool = False,
@@ -155,9 +193,9 @@ def fit_text(text: str, width: float, size: float, *, bold: bool = False,
     Layouts keep a little slack in `width`, since the Qt painter measures
     with its own font and may come out slightly wider.
     """
-    measured = text_width(text, size, bold)
-    if measured <= width:
+    if fits(text, width, size, bold):
         return text, size
+    measured = text_width(text, size, bold)
     fitted = max(min_size, size * width / measured * 0.999)
     if text_width(text, fitted, bold) <= width:
         return text, fitted

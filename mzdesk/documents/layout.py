@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
-from .fonts import fit_text, text_width
-from .page import Page
+from .fonts import fit_text, fits, font_name, max_advance, text_width
+from .page import Line, Page, Text
 
 T = TypeVar("T")
 OUTER_RULE = 1.0  # the table's frame
@@ -50,6 +50,14 @@ class Grid:
         self.size = size
         self.width = sum(c.width for c in self.columns)
         self._runs: list[list] = []  # [top, bottom, boundaries]
+        # Geometry of single cells, worked out once: rows of a roster repeat it thousands of times.
+        lefts = [x]
+        for c in self.columns:
+            lefts.append(lefts[-1] + c.width)
+        self._plain = [(left, c.width, c.align, _anchor(left, c.width, c.align))
+                       for left, c in zip(lefts, self.columns)]
+        self._plain_key = tuple(round(b, 3) for b in lefts[1:-1])
+        self._advance = max(max_advance(font_name(False)), max_advance(font_name(True)))
 
     def header(self, height: float, size: float | None = None, grey: float = 0.9) -> None:
         size = size or self.size
@@ -58,7 +66,24 @@ class Grid:
 
     def row(self, cells: Sequence[str | Cell], height: float, *, size: float | None = None,
             bold: bool = False) -> None:
+        """One row; plain strings fill one column each, Cells may span several."""
         size = size or self.size
+        if len(cells) == len(self.columns) and all(type(c) is str for c in cells):
+            for text, (left, width, align, x) in zip(cells, self._plain):
+                if text:
+                    self._cell_text(text, left, width, x, height, size, align, bold)
+            key = self._plain_key
+        else:
+            key = self._spanned(cells, height, size, bold)
+        self.y += height
+        self.page.ops.append(Line(self.x, self.y, self.x + self.width, self.y, INNER_RULE))
+        runs = self._runs
+        if runs and runs[-1][2] == key and abs(runs[-1][1] - (self.y - height)) < 1e-6:
+            runs[-1][1] = self.y
+        else:
+            runs.append([self.y - height, self.y, key])
+
+    def _spanned(self, cells, height: float, size: float, bold: bool) -> tuple:
         boundaries = [self.x]
         col = 0
         for cell in cells:
@@ -68,40 +93,32 @@ class Grid:
             left = boundaries[-1]
             width = sum(c.width for c in span_cols)
             align = cell.align or span_cols[0].align
-            self._cell_text(cell.text, left, width, height, size, align, bold or cell.bold)
+            if cell.text:
+                self._cell_text(cell.text, left, width, _anchor(left, width, align), height, size,
+                                align, bold or cell.bold)
             boundaries.append(left + width)
             col += cell.span
         if col != len(self.columns):
             raise ValueError(f"row spans {col} of {len(self.columns)} columns")
-        self.y += height
-        self.page.line(self.x, self.y, self.x + self.width, self.y, INNER_RULE)
-        key = tuple(round(b, 3) for b in boundaries[1:-1])
-        if self._runs and self._runs[-1][2] == key and abs(self._runs[-1][1] - (self.y - height)) < 1e-6:
-            self._runs[-1][1] = self.y
-        else:
-            self._runs.append([self.y - height, self.y, key])
+        return tuple(round(b, 3) for b in boundaries[1:-1])
 
-    def _cell_text(self, text: str, left: float, width: float, height: float, size: float,
-                   align: str, bold: bool) -> None:
-        if not text:
-            return
+    def _cell_text(self, text: str, left: float, width: float, x: float, height: float,
+                   size: float, align: str, bold: bool) -> None:
         room = width - 2 * CELL_PAD
+        # CJK glyphs sit ~0.36 em below the centre of their baseline box.
+        if len(text) * size * self._advance <= room or text_width(text, size, bold) <= room:
+            # One measure at most: the widest-glyph estimate settles most cells unmeasured.
+            self.page.ops.append(Text(x, self.y + height / 2 + size * 0.36, text, size, align, bold))
+            return
         lines = [text]
-        if text_width(text, MIN_ONE_LINE, bold) > room:
+        if not fits(text, room, MIN_ONE_LINE, bold):
             lines, size = _two_lines(text, room, height, size, bold) or (lines, size)
-        if align == "left":
-            x = left + CELL_PAD
-        elif align == "right":
-            x = left + width - CELL_PAD
-        else:
-            x = left + width / 2
         fitted = [fit_text(line, room, size, bold=bold) for line in lines]
         size = min(s for _, s in fitted)
         leading = size * 1.15
-        # CJK glyphs sit ~0.36 em below the centre of their baseline box.
         baseline = self.y + height / 2 - leading * (len(lines) - 1) / 2 + size * 0.36
         for line, _ in fitted:
-            self.page.text(x, baseline, line, size=size, align=align, bold=bold)
+            self.page.ops.append(Text(x, baseline, line, size, align, bold))
             baseline += leading
 
     def close(self) -> float:
@@ -111,6 +128,15 @@ class Grid:
                 self.page.line(x, top, x, bottom, INNER_RULE)
         self.page.rect(self.x, self.top, self.width, self.y - self.top, width=OUTER_RULE)
         return self.y
+
+
+def _anchor(left: float, width: float, align: str) -> float:
+    """The x a Text op of that alignment is placed at."""
+    if align == "left":
+        return left + CELL_PAD
+    if align == "right":
+        return left + width - CELL_PAD
+    return left + width / 2
 
 
 def _two_lines(text: str, room: float, height: float, size: float,

@@ -9,6 +9,7 @@ import collections
 import datetime as dt
 import re
 import subprocess
+import zlib
 from decimal import Decimal
 
 import pytest
@@ -357,3 +358,28 @@ def test_unknown_op_is_refused(tmp_path):
     page.ops.append(object())
     with pytest.raises(TypeError):
         pdf_bytes(Document("x", [page]))
+
+
+def test_a_real_bold_face_is_used_when_found(approved, tmp_path, monkeypatch):
+    """On Windows 黑体 is the bold face beside 宋体: bold text then uses that font, not a stroke."""
+    regular = fonts.pdf_font()
+    both = fonts.FontChoice(regular.name, regular.path, True, regular.name, regular.path)
+    with monkeypatch.context() as patch:
+        patch.setattr("mzdesk.documents.pdf.pdf_font", lambda: both)
+        data = pdf_bytes(roster.signature_roster(approved))
+    path = tmp_path / "bold.pdf"
+    path.write_bytes(data)
+    assert "本页小计" in pdftext(path)
+    assert "2 Tr" not in page_streams(data)  # no outline-stroked bold
+    assert "2 Tr" in page_streams(pdf_bytes(roster.signature_roster(approved)))  # one face: stroked
+
+
+def page_streams(data: bytes) -> str:
+    """The PDF's content streams, decompressed."""
+    out = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            out.append(zlib.decompress(match.group(1)).decode("latin-1"))
+        except zlib.error:
+            pass
+    return "\n".join(out)
