@@ -28,6 +28,9 @@ LABELS = {
     "paid_date": "发放日期", "cancelled": "已作废", "cremated": "火化", "funeral_home": "殡仪馆",
     "intention": "改造意愿", "family_type": "家庭类型", "progress": "进度", "persons": "人数",
     "compensation": "拆迁补偿费", "transition_fee": "过渡安置费", "relation": "与户主关系",
+    "number": "证件编号", "card_type": "证件类型", "issued_date": "办证日期", "title": "活动名称",
+    "held_date": "活动日期", "participants": "参加人数", "state": "批次状态",
+    "approved_by": "审核人", "approved_at": "审核时间", "month": "月份",
 }
 DETAIL_LABELS = {
     "classes": "分类施保", "care_level": "自理能力", "institution": "供养机构",

@@ -48,7 +48,7 @@ class CardsList(LedgerTab):
         self.village_combo()
         self.choice_combo("year", "年度", card_years)
         self.add_action("新增", self.add_new, is_new=True, tip="登记办理的老年优待证或免费乘车证 (Ctrl+N)")
-        self.add_action("查看", self.edit, needs_selection=True, tip="查看选中的办证记录（双击行也可）")
+        self.add_action("编辑", self.edit, needs_selection=True, tip="修改选中的办证记录（双击行也可）")
         self.finish_bars()
 
     def add_new(self) -> None:
@@ -56,9 +56,10 @@ class CardsList(LedgerTab):
         self.run(CardForm(self))
 
     def edit(self) -> None:
-        if self.selected_id() is not None:
+        record_id = self.selected_id()
+        if record_id is not None:
             from ..forms.elderly_forms import CardForm
-            CardForm(self, record_id=self.selected_id()).exec()
+            self.run(CardForm(self, record_id=record_id), record_id)
 
 
 class ActivitiesList(LedgerTab):
@@ -72,7 +73,7 @@ class ActivitiesList(LedgerTab):
         self.choice_combo("kind", "类别", activity_kinds)
         self.choice_combo("year", "年度", activity_years)
         self.add_action("新增", self.add_new, is_new=True, tip="登记一次活动或检查 (Ctrl+N)")
-        self.add_action("查看", self.edit, needs_selection=True, tip="查看选中的活动（双击行也可）")
+        self.add_action("编辑", self.edit, needs_selection=True, tip="修改选中的活动（双击行也可）")
         self.finish_bars()
 
     def add_new(self) -> None:
@@ -80,9 +81,10 @@ class ActivitiesList(LedgerTab):
         self.run(ActivityForm(self))
 
     def edit(self) -> None:
-        if self.selected_id() is not None:
+        record_id = self.selected_id()
+        if record_id is not None:
             from ..forms.elderly_forms import ActivityForm
-            ActivityForm(self, record_id=self.selected_id()).exec()
+            self.run(ActivityForm(self, record_id=record_id), record_id)
 
 
 class IndicatorsList(LedgerTab):
