@@ -1,11 +1,23 @@
-"""Starting the GUI: `mzdesk-gui [--db PATH]` (also `mzdesk gui`)."""
+"""Starting the GUI: `mzdesk-gui [--db PATH]` (also `mzdesk gui`).
+
+Start-up time matters (issue 3: the window within 2x the time of an empty
+PySide6 window; tests/bench/bench_launch.py). The data layer that must be
+read before the window can show (database, settings) is imported before
+PySide6: once imported, PySide6's `__feature__` import hook reads the source
+of every module imported after it (inspect.getsource), which makes each later
+import slower. The window itself is cheap to build; each tab's page is built
+when first needed, the first one just after the window is painted.
+"""
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThread
+from mzdesk import db
+from mzdesk.services import settings
+
+from PySide6.QtCore import QThread  # after the data layer on purpose (see above)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
@@ -66,7 +78,6 @@ class ExceptionHook:
 
 
 def _open_database(path: str | None) -> Path:
-    from mzdesk import db
     db.open_database(path)
     return Path(path) if path else db.default_path()
 
@@ -86,7 +97,6 @@ def main(argv: list[str] | None = None) -> int:
         return _run(app, args)
     finally:
         sys.excepthook = previous_hook
-        from mzdesk import db
         db.close_database()
 
 
@@ -97,7 +107,6 @@ def _run(app: QApplication, args: argparse.Namespace) -> int:
         QMessageBox.critical(None, TITLE, "无法打开数据库。\n" + describe(exc))
         return 1
 
-    from mzdesk.services import settings
     if not settings.is_initialised():
         from .first_run import FirstRunDialog
         if FirstRunDialog().exec() != QDialog.DialogCode.Accepted:

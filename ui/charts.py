@@ -61,6 +61,7 @@ class BarChart(QWidget):
         self._series: list[Series] = []
         self._colours: dict[str, QColor] = {}
         self._hover: tuple[int, int] | None = None  # (month index, series index)
+        self._message = ""  # shown instead of the bars, e.g. while they are computed
         self.setMouseTracking(True)
         self.setMinimumSize(40, 160)  # a narrow window squeezes the bars, not the window
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -74,7 +75,18 @@ class BarChart(QWidget):
         self._colours = {s.key: QColor(COLOURS.get(s.key) or next(spare, "#888888")) for s in series}
         self._series = [s for s in series if any(v for v in s.values)]
         self._hover = None
+        self._message = ""
         self.update()
+
+    def set_message(self, text: str) -> None:
+        """Show `text` instead of the bars (until the next set_data)."""
+        self._message = text
+        self._hover = None
+        self.update()
+
+    def message(self) -> str:
+        """The text shown instead of the bars: set_message's, or the empty period's."""
+        return self._message or ("" if self._series else EMPTY_TEXT)
 
     def months(self) -> list[str]:
         return list(self._months)
@@ -143,7 +155,8 @@ class BarChart(QWidget):
     def hit(self, pos: QPointF) -> tuple[int, int | None] | None:
         """(month index, series index or None for the bar's empty part) under `pos`."""
         plot = self._plot_rect()
-        if not self._months or not plot.adjusted(0, -plot.height(), 0, 0).contains(pos):
+        if (self._message or not self._months
+                or not plot.adjusted(0, -plot.height(), 0, 0).contains(pos)):
             return None
         slot, _ = self._bar_geometry(plot)
         month = min(int((pos.x() - plot.left()) // slot), len(self._months) - 1)
@@ -202,9 +215,9 @@ class BarChart(QWidget):
         p.fillRect(self.rect(), self.palette().base())
         fm = QFontMetrics(self.font())
         text_colour = self.palette().text().color()
-        if not self._series:
+        if self.message():
             p.setPen(self.palette().placeholderText().color())
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, EMPTY_TEXT)
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.message())
             return
         self._paint_legend(p, fm, text_colour)
         plot = self._plot_rect()

@@ -4,18 +4,24 @@ Every tab follows one contract (TITLE, refresh(), changed, open_record()).
 A write in one tab marks the others stale; a stale tab refreshes when it is
 shown, so a change is never invisible and no tab re-queries needlessly.
 The window remembers its geometry and the current tab (ui.prefs).
+
+Start-up: a tab's page (its module, widgets and queries) is built when the
+tab is first needed, and the page of the tab open at start-up only just
+after the window's first paint, so the window with its menu, tab bar and
+status line appears first (tests/bench/bench_launch.py).
 """
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QFileDialog, QLabel, QMainWindow, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMainWindow, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from .messages import show_error
 from .prefs import qsettings
-from .tabs.dashboard import DashboardTab
 
 # (module, class, label) in the order the clerk meets them (issue 3 §2).  Tab
 # modules are imported when their tab is first needed: importing them all
@@ -65,10 +71,10 @@ class MainWindow(QMainWindow):
         self.slots = [_TabSlot(*tab) for tab in TABS]
         for slot in self.slots:
             self.add_tab(slot, slot.title)
-        self.dashboard = self._build(self.slots[0])
-        self.dashboard.openRecord.connect(self.open_record)
         self.tabs.currentChanged.connect(self._on_tab_shown)
-        self._on_tab_shown(self.tabs.currentIndex())
+        # The page of the current tab waits for the window's first paint.
+        self._pending: _TabSlot | None = self.slots[max(self.tabs.currentIndex(), 0)]
+        self._pending.wait_for_paint(self._build_pending)
 
         self._build_menu()
         self.db_label = QLabel(f"数据库：{self.db_path}" if self.db_path else "")
@@ -86,14 +92,32 @@ class MainWindow(QMainWindow):
 
     @property
     def pages(self) -> list[QWidget]:
-        """The tab pages built so far."""
+        """The tab pages built so far, the start-up tab's included (built now if the
+        window has not been painted yet)."""
+        self._build_pending()
+        return self._built_pages()
+
+    @property
+    def dashboard(self) -> QWidget:
+        """The 工作台 page."""
+        return self._build(self.slots[0])
+
+    def _built_pages(self) -> list[QWidget]:
         return [slot.page for slot in self.slots if slot.page is not None]
 
     def _build(self, slot: "_TabSlot") -> QWidget:
         if slot.page is None:
             page = slot.build()
             page.changed.connect(lambda page=page: self._on_changed(page))
+            if hasattr(page, "openRecord"):  # e.g. the 工作台's findings
+                page.openRecord.connect(self.open_record)
         return slot.page
+
+    def _build_pending(self) -> None:
+        """Build the start-up tab's page (after the first paint, or when asked for)."""
+        slot, self._pending = self._pending, None
+        if slot is not None:
+            self._build(slot)
 
     def page(self, cls: type) -> QWidget:
         return self._build(next(s for s in self.slots
@@ -110,7 +134,7 @@ class MainWindow(QMainWindow):
     # --- keeping tabs fresh and routing records -----------------------------
 
     def _on_changed(self, source: QWidget | None) -> None:
-        self._stale.update(p for p in self.pages if p is not source)
+        self._stale.update(p for p in self._built_pages() if p is not source)
 
     def _on_tab_shown(self, index: int) -> None:
         if index < 0:
@@ -139,7 +163,9 @@ class MainWindow(QMainWindow):
         menu.addAction(backup)
         menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        # setShortcuts(StandardKey): every binding of the platform; setShortcut()
+        # would also make PySide6 build its whole Qt namespace (~40 ms) at start-up.
+        quit_action.setShortcuts(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         menu.addAction(quit_action)
         settings_menu = self.menuBar().addMenu("设置(&S)")
@@ -207,7 +233,10 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.save_state()
-        self.dashboard.shutdown()
+        self._pending = None  # closing: nothing more to build
+        for page in self._built_pages():
+            if hasattr(page, "shutdown"):  # wait for its background work
+                page.shutdown()
         super().closeEvent(event)
 
 
@@ -219,12 +248,44 @@ class _TabSlot(QWidget):
         super().__init__()
         self.module, self.name, self.title = module, name, title
         self.page: QWidget | None = None
+        self._placeholder: QWidget | None = None
+        self._on_paint = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
 
+    def wait_for_paint(self, callback) -> None:
+        """Say 正在打开… and call `callback` once this has been painted (after
+        the paint pass, so that the window is on screen first)."""
+        self._on_paint = callback
+        # Centred by stretches: an alignment flag would make PySide6 build its
+        # whole Qt namespace (~40 ms) before the first paint.
+        label = QLabel(f"正在打开“{self.title}”……")
+        label.setEnabled(False)  # greyed
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(label)
+        row.addStretch(1)
+        self._placeholder = QWidget()
+        column = QVBoxLayout(self._placeholder)
+        column.addStretch(1)
+        column.addLayout(row)
+        column.addStretch(2)
+        self.layout().addWidget(self._placeholder)
+
+    def paintEvent(self, event) -> None:
+        if self._on_paint is not None:
+            callback, self._on_paint = self._on_paint, None
+            QTimer.singleShot(0, self, callback)
+        super().paintEvent(event)
+
     def build(self) -> QWidget:
         if self.page is None:
+            self._on_paint = None
             cls = getattr(importlib.import_module(self.module), self.name)
             self.page = cls()
+            if self._placeholder is not None:
+                self._placeholder.hide()
+                self._placeholder.deleteLater()
+                self._placeholder = None
             self.layout().addWidget(self.page)
         return self.page

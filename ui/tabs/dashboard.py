@@ -4,10 +4,11 @@ months, and the findings of the data checks (each opens its record).
 The figures are a few SQL aggregates (fast at any size) and are computed in
 the UI thread; the chart's aggregate over the payment lines and the data
 checks take longer on a big township, so each runs in a worker thread and
-fills its part of the tab when it is done. At start-up those threads begin
-only once the tab has been painted: started earlier, they compete with the
-UI thread for the GIL and delay the first paint of the window by about
-0.7 s on a 100k-person township (tests/bench/bench_launch.py).
+fills its part of the tab when it is done (正在统计…… meanwhile). At
+start-up those threads begin only once the tab has been painted: started
+earlier, they compete with the UI thread for the GIL and delay the first
+paint by about 0.7 s on a 100k-person township (tests/bench/bench_launch.py).
+The main window builds this tab just after its own first paint.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from decimal import Decimal
 
 from PySide6.QtCore import (QAbstractListModel, QAbstractTableModel, QEvent, QModelIndex, Qt,
                             QTimer, Signal, Slot)
-from PySide6.QtGui import QFont, QKeySequence
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListView, QPushButton, QTableView,
     QVBoxLayout, QWidget,
@@ -38,6 +39,8 @@ OPEN_HINT = "双击一条问题可打开对应的记录"
 # Start the background work this long after construction if the tab is never painted
 # (another tab is current, or the window is not shown).
 START_FALLBACK_MS = 400
+BUSY_TEXT = "正在统计……"
+HINT_COLOUR = "#666666"
 
 
 def yuan(amount: Decimal) -> str:
@@ -167,9 +170,21 @@ def findings_summary(findings: list) -> str:
     return f"数据比对发现 {len(findings)} 条问题：{parts}"
 
 
+# Fonts and palettes rather than style sheets: a style sheet makes Qt style
+# the widget through QStyleSheetStyle, slower to build and to paint.
 def _bold(text: str) -> QLabel:
     label = QLabel(text)
-    label.setStyleSheet("font-weight: bold;")
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _grey(text: str) -> QLabel:
+    label = QLabel(text)
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, QColor(HINT_COLOUR))
+    label.setPalette(palette)
     return label
 
 
@@ -236,9 +251,7 @@ class DashboardTab(QWidget):
         findings_heading = QHBoxLayout()
         findings_heading.addWidget(_bold("数据比对"))
         findings_heading.addSpacing(12)
-        hint = QLabel(OPEN_HINT)
-        hint.setStyleSheet("color: #666666;")
-        findings_heading.addWidget(hint)
+        findings_heading.addWidget(_grey(OPEN_HINT))
         findings_heading.addStretch(1)
 
         layout = QVBoxLayout(self)
@@ -266,6 +279,7 @@ class DashboardTab(QWidget):
         self.figures_model.set_figures(programme_figures())
         self._fit_figures()
         self.refresh_button.setEnabled(False)
+        self.chart.set_message(BUSY_TEXT)
         self.findings_label.setText("正在进行数据比对……")
         if not self._waiting_for_paint:
             self._start_work()
@@ -321,6 +335,7 @@ class DashboardTab(QWidget):
     @Slot(object)
     def _chart_failed(self, error) -> None:
         self.chart.set_data([], [])
+        self.chart.set_message("没有统计完成")
         self.chart_heading.setText("发放金额没有统计完成：" + describe(error))
         self._end("chart")
 
