@@ -19,7 +19,6 @@ from PySide6.QtPrintSupport import QPrintPreviewWidget
 from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 
 from mzdesk.demo import build_demo
-from mzdesk.documents.page import Text
 from mzdesk.models import Batch, BatchLine, Enrollment
 from mzdesk.payments import bank, batches
 from mzdesk.services import deaths, enrollments
@@ -66,7 +65,9 @@ def _tab(qtbot) -> tuple[MainWindow, PaymentsTab]:
     qtbot.addWidget(window)
     window.resize(*SCREEN)
     window.show()
-    return window, window.show_page(PaymentsTab)
+    tab = window.show_page(PaymentsTab)
+    qtbot.waitUntil(lambda: tab.loaded and not tab.is_busy(), timeout=20_000)
+    return window, tab
 
 
 def _idle(qtbot, widget) -> None:
@@ -137,6 +138,7 @@ def test_june_rural_dibao_from_wizard_to_bank_file(qtbot, demo, monkeypatch, mes
 
     wizards = _wizard_driver(qtbot, monkeypatch, choose, check_preview, "payments_wizard_preview")
     tab.new_action.trigger()
+    _idle(qtbot, tab)
     batch = Batch.get_by_id(wizards[0].batch_id)
     assert (batch.name, batch.state, batch.kind) == ("2026年6月农村低保金", "草稿", "regular")
     assert BatchLine.select().where(BatchLine.batch == batch).count() == len(expected.lines)
@@ -149,10 +151,12 @@ def test_june_rural_dibao_from_wizard_to_bank_file(qtbot, demo, monkeypatch, mes
     stale = PaymentsTab()
     qtbot.addWidget(stale)
     stale.refresh()
+    _idle(qtbot, stale)
     stale.select_batch(batch.id)
 
     # 审核: the confirmation names the batch, its count and total
     tab.approve_action.trigger()
+    _idle(qtbot, tab)
     kind, text = messages[-1]
     assert kind == "question" and batch.name in text and f"{expected.total:,.2f}" in text
     assert f"{len(expected.lines)} 条" in text
@@ -163,6 +167,7 @@ def test_june_rural_dibao_from_wizard_to_bank_file(qtbot, demo, monkeypatch, mes
 
     assert stale.approve_action.isEnabled()
     stale.approve_action.trigger()
+    _idle(qtbot, stale)
     kind, text = messages[-1]
     assert kind == "warning" and "不能重复审核" in text
     assert stale.selected_batch().state == "已审核"  # it reloaded after the refusal
@@ -225,6 +230,7 @@ def test_june_rural_dibao_from_wizard_to_bank_file(qtbot, demo, monkeypatch, mes
 
     monkeypatch.setattr(BankExportDialog, "exec", run_export)
     tab.export_action.trigger()
+    _idle(qtbot, tab)
     result = exports[0].result_info
     assert result is not None and result.path.parent == tmp_path and result.path.is_file()
     assert result.total == expected.total and result.lines == len(expected.lines)
@@ -243,6 +249,7 @@ def test_june_rural_dibao_from_wizard_to_bank_file(qtbot, demo, monkeypatch, mes
     # 确认已发放 with the date the bank paid
     monkeypatch.setattr(PaymentsTab, "ask_paid_date", lambda self, b: dt.date(2026, 6, 12))
     tab.paid_action.trigger()
+    _idle(qtbot, tab)
     assert (Batch.get_by_id(batch.id).state, Batch.get_by_id(batch.id).paid_date) == \
         ("已发放", dt.date(2026, 6, 12))
 
@@ -272,12 +279,19 @@ def test_a_one_off_subsidy_through_the_wizard(qtbot, demo, monkeypatch, messages
 
     wizards = _wizard_driver(qtbot, monkeypatch, choose, check_preview)
     tab.new_action.trigger()
+    _idle(qtbot, tab)
     info = batches.info(wizards[0].batch_id)
     assert (info.kind, info.state, info.lines) == ("oneoff", "草稿", len(expected.lines))
     assert info.total == Decimal("45.00") * expected.persons == expected.total
     assert tab.selected_batch().id == info.id
+    # The filters work on the loaded list: no query, nothing to wait for.
+    calls = []
+    monkeypatch.setattr(batches, "list_batches", lambda *a, **k: calls.append(1) or [])
     tab.programme_combo.setCurrentIndex(tab.programme_combo.findData("__oneoff__"))
     assert {b.kind for b in tab.model.rows} == {"oneoff"} and tab.selected_id() == info.id
+    tab.year_combo.setCurrentIndex(tab.year_combo.findData(2025))
+    assert {b.month[:4] for b in tab.model.rows} == {"2025"} and not calls
+    assert "个批次" in tab.status.text()
 
 
 def test_wizard_refusals_keep_it_open_with_the_reason(qtbot, demo, messages):
@@ -306,6 +320,7 @@ def test_cancel_a_draft_with_a_reason_frees_the_month(qtbot, demo, monkeypatch, 
     monkeypatch.setattr("ui.tabs.payments.QInputDialog.getText",
                         staticmethod(lambda *args, **kwargs: ("名册有误，重新生成", True)))
     tab.cancel_action.trigger()
+    _idle(qtbot, tab)
     assert Batch.get_by_id(draft.id).state == "已作废"
     assert tab.selected_batch().state == "已作废" and tab.show_cancelled.isChecked()
     assert batches.next_regular_month("tekun") == "2026-06"
@@ -315,6 +330,7 @@ def test_cancel_a_draft_with_a_reason_frees_the_month(qtbot, demo, monkeypatch, 
     tab.programme_combo.setCurrentIndex(tab.programme_combo.findData("gaoling"))
     window.tabs.setCurrentIndex(0)
     assert window.open_record("batch", draft.id)
+    _idle(qtbot, tab)
     assert window.page_at(window.tabs.currentIndex()) is tab and tab.selected_id() == draft.id
     assert not tab.open_record("person", draft.id)
 

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
                                QStackedWidget, QVBoxLayout, QWidget, QWizard, QWizardPage)
 
 from mzdesk.errors import DomainError, ValidationError
-from mzdesk.money import yuan_str
 from mzdesk.payments import batches
 
 from ..messages import describe

@@ -4,9 +4,10 @@ The list shows the batches (newest month first) with their state and totals;
 the pane below shows the selected batch's lines.  The actions follow the
 workflow 草稿 → 已审核 → 已导出 → 已发放 and are enabled only where the state
 allows them; the services still have the last word (a batch approved in the
-meantime is refused with their reason).  Anything that can take a while
-(creating a batch, laying out a roster, writing a file) runs off the UI thread
-behind a progress dialog.
+meantime is refused with their reason).  Anything that can take a while runs
+off the UI thread: the list itself (it sums every batch's lines) loads in the
+background and is filtered here without querying again; creating a batch,
+laying out a roster and writing a file run behind a progress dialog.
 """
 from __future__ import annotations
 
@@ -14,126 +15,21 @@ import datetime as dt
 from decimal import Decimal
 from typing import Callable
 
-from PySide6.QtCore import QDate, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QFont
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog,
-                               QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
-                               QInputDialog, QLabel, QMenu, QMessageBox, QPushButton, QSplitter,
-                               QTableView, QVBoxLayout, QWidget)
+from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QAction, QFont
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDateEdit, QDialog, QDialogButtonBox,
+                               QFormLayout, QHBoxLayout, QInputDialog, QLabel, QMenu, QMessageBox,
+                               QPushButton, QSplitter, QVBoxLayout, QWidget)
 
+from mzdesk.errors import NotFoundError
 from mzdesk.money import to_capitals
 from mzdesk.payments import batches
-from mzdesk.payments.batches import APPROVED, CANCELLED, DRAFT, EXPORTED, FAILED, PAID
+from mzdesk.payments.batches import APPROVED, CANCELLED, DRAFT, EXPORTED, PAID
 
 from ..messages import show_error
-from ..table_model import RowListModel
+from .payment_tables import BatchListModel, LineListModel, batch_table, money
 
-ALL = "全部"
 ONEOFF = "__oneoff__"  # the programme filter's value for one-off subsidies
-RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-CENTER = Qt.AlignmentFlag.AlignCenter
-GREY, RED, AMBER, GREEN = QColor("#8a8a8a"), QColor("#c00000"), QColor("#9a5b00"), QColor("#2e7d32")
-STATE_COLOURS = {DRAFT: AMBER, CANCELLED: GREY, PAID: GREEN}
-
-
-def money(amount: Decimal) -> str:
-    return f"{amount:,.2f}"
-
-
-# --- the two tables ------------------------------------------------------------------------
-
-class BatchListModel(RowListModel):
-    HEADERS = ("月份", "名称", "类型", "状态", "条数", "人数", "金额(元)", "失败", "审核人/时间")
-    WIDTHS = (70, 300, 80, 60, 60, 60, 110, 50)
-
-    def batch(self, row: int) -> batches.BatchInfo | None:
-        return self.rows[row] if 0 <= row < len(self.rows) else None
-
-    def row_of(self, batch_id: int) -> int:
-        return next((i for i, b in enumerate(self.rows) if b.id == batch_id), -1)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        b: batches.BatchInfo = self.rows[index.row()]
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(b, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == 1 and b.note:
-                return f"{b.name}\n备注：{b.note}"
-            if col == 7 and b.failed:
-                return "银行退回的笔数；可“生成补发批次”"
-            return self._text(b, col) or None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return RIGHT if 4 <= col <= 7 else (CENTER if col in (0, 3) else None)
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if b.state == CANCELLED:
-                return GREY
-            if col == 3:
-                return STATE_COLOURS.get(b.state)
-            if col == 7 and b.failed:
-                return RED
-        return None
-
-    @staticmethod
-    def _text(b: batches.BatchInfo, col: int) -> str:
-        if col == 0:
-            return b.month
-        if col == 1:
-            return b.name
-        if col == 2:
-            return b.kind_label
-        if col == 3:
-            return b.state
-        if col == 4:
-            return f"{b.lines:,}"
-        if col == 5:
-            return f"{b.persons:,}"
-        if col == 6:
-            return money(b.total)
-        if col == 7:
-            return str(b.failed) if b.failed else ""
-        if b.approved_at:
-            return f"{b.approved_by} {b.approved_at:%Y-%m-%d %H:%M}".strip()
-        return ""
-
-
-class LineListModel(RowListModel):
-    HEADERS = ("序号", "村(社区)", "姓名", "身份证号", "人数", "金额(元)", "银行账号", "状态", "备注")
-    WIDTHS = (50, 100, 80, 160, 45, 90, 170, 50)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        line: batches.LineView = self.rows[index.row()]
-        col = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return (str(line.seq), line.village, line.name, line.id_number,
-                    str(line.covered_persons), money(line.amount), line.bank_account,
-                    line.status, line.note)[col]
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 4, 5):
-            return RIGHT
-        if role == Qt.ItemDataRole.ForegroundRole and line.status == FAILED:
-            return RED
-        return None
-
-
-def _table(model: RowListModel) -> QTableView:
-    view = QTableView()
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.verticalHeader().hide()
-    view.verticalHeader().setDefaultSectionSize(24)
-    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-    view.horizontalHeader().setStretchLastSection(True)
-    for i, width in enumerate(model.WIDTHS):
-        view.setColumnWidth(i, width)
-    return view
 
 
 def _bold(text: str = "") -> QLabel:
@@ -155,6 +51,10 @@ class PaymentsTab(QWidget):
         self.loaded = False
         self._progress = None  # the TaskProgressDialog of the work running, if any
         self._lines_of = None  # (id, state, failed) of the batch whose lines are shown
+        self._every: list[batches.BatchInfo] = []  # every batch, as last loaded
+        self._loader = None  # the Task loading them, while it runs
+        self._again = False  # load again once the running load ends
+        self._pending: int | None = None  # the batch to select once loaded
         self._actions: list[tuple[QAction, Callable[[batches.BatchInfo], bool]]] = []
 
         # filters
@@ -168,7 +68,7 @@ class PaymentsTab(QWidget):
         self.show_cancelled = QCheckBox("显示已作废")
         for signal in (self.programme_combo.currentIndexChanged, self.year_combo.currentIndexChanged,
                        self.show_cancelled.toggled):
-            signal.connect(lambda *_: self.refresh())
+            signal.connect(lambda *_: self.show_batches())  # filtered here: no query
         filters = QHBoxLayout()
         filters.addWidget(QLabel("救助项目"))
         filters.addWidget(self.programme_combo)
@@ -179,7 +79,7 @@ class PaymentsTab(QWidget):
         refresh = QPushButton("刷新")
         refresh.setToolTip("重新读取批次列表（F5）")
         refresh.setShortcut("F5")
-        refresh.clicked.connect(self.refresh)
+        refresh.clicked.connect(lambda: self.refresh())
         filters.addWidget(refresh)
 
         # actions: buttons and the context menu; each enabled by a rule on the selected batch
@@ -216,13 +116,13 @@ class PaymentsTab(QWidget):
         self.action_bar.addStretch(1)
 
         self.model = BatchListModel(self)
-        self.table = _table(self.model)
+        self.table = batch_table(self.model)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(lambda *_: self._selection_changed())
 
         self.lines_model = LineListModel(self)
-        self.lines_table = _table(self.lines_model)
+        self.lines_table = batch_table(self.lines_model)
         self.lines_heading = _bold("批次明细")
         self.lines_summary = QLabel()
         lines_pane = QWidget()
@@ -268,27 +168,69 @@ class PaymentsTab(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if not self.loaded:
+        if not self.loaded and self._loader is None:
             self.refresh()
 
-    def refresh(self) -> None:
-        """Reload the batches under the filters, keeping the selection where possible."""
-        selected = self.selected_id()
-        try:
-            # One query for every batch (a few hundred rows even after years):
-            # the years of the filter come from it and the filters apply here.
-            every = batches.list_batches()
-        except Exception as exc:  # a failed query must not take the window down
-            show_error(self, exc)
+    def refresh(self, select: int | None = None) -> None:
+        """Reload every batch in the background, then show those the filters let through.
+
+        The list sums every batch's lines: on a township with years of
+        payments (a million lines) that takes about a second, which the
+        window must not freeze for.  `select` is the batch to show afterwards.
+        """
+        if select is not None:
+            self._pending = select
+        if self._loader is not None:
+            self._again = True  # a change happened during the load: load once more
             return
-        self._fill_years(every)
-        rows = [b for b in every if self._shown(b)]
+        from ..worker import Task
+        self._loader = Task(lambda _progress: batches.list_batches(), self)
+        self._loader.succeeded.connect(self._loaded)
+        self._loader.failed.connect(self._load_failed)
+        self.status.setText("正在读取发放批次……")
+        self._update_actions()
+        self._loader.start()
+
+    def _end_loader(self) -> bool:
+        """Forget the finished load; True when another one is due."""
+        self._loader.deleteLater()
+        self._loader = None
+        again, self._again = self._again, False
+        if again:
+            self.refresh()
+        return again
+
+    def _loaded(self, every: list[batches.BatchInfo]) -> None:
+        if self._end_loader():
+            return
+        self._every = every
         self.loaded = True
+        self._fill_years(every)
+        self.show_batches()
+
+    def _load_failed(self, error: BaseException) -> None:
+        if self._end_loader():
+            return
+        self.status.setText("发放批次没有读取成功")
+        self._update_actions()
+        show_error(self, error)
+
+    def show_batches(self) -> None:
+        """The loaded batches under the filters, keeping (or making) the selection."""
+        if not self.loaded:
+            return  # the load under way shows them
+        wanted = self._pending if self._pending is not None else self.selected_id()
+        if self._pending is not None and not any(b.id == wanted and self._shown(b)
+                                                 for b in self._every):
+            self._widen()  # the batch asked for is behind a filter
+        self._pending = None
+        rows = [b for b in self._every if self._shown(b)]
         self.model.set_rows(rows)
         self.status.setText(self.summary(rows))
-        row = self.model.row_of(selected) if selected is not None else -1
+        row = self.model.row_of(wanted) if wanted is not None else -1
         if rows:
             self.table.selectRow(max(row, 0))  # the newest batch when nothing was selected
+            self.table.scrollTo(self.model.index(max(row, 0), 0))
         self._selection_changed()
 
     def _shown(self, b: batches.BatchInfo) -> bool:
@@ -302,16 +244,24 @@ class PaymentsTab(QWidget):
         return b.state != CANCELLED or self.show_cancelled.isChecked()
 
     def open_record(self, table: str, record_id: int) -> bool:
+        """Show a batch (it is selected as soon as the list has loaded)."""
         if table != "batch":
             return False
-        if not self.loaded:
-            self.refresh()
-        if self.model.row_of(record_id) < 0:
-            self._widen()
-        return self.select_batch(record_id)
+        try:
+            batches.info(record_id)
+        except NotFoundError:
+            return False
+        if self._loader is not None:
+            self._pending = record_id  # the load under way selects it
+        elif self.loaded:
+            self._pending = record_id
+            self.show_batches()
+        else:
+            self.refresh(select=record_id)
+        return True
 
     def is_busy(self) -> bool:
-        return self._progress is not None
+        return self._progress is not None or self._loader is not None
 
     # --- list and selection ---------------------------------------------------
 
@@ -340,7 +290,7 @@ class PaymentsTab(QWidget):
         self.year_combo.blockSignals(False)
 
     def _widen(self) -> None:
-        """Every filter to 全部 (cancelled batches shown), then reload."""
+        """Every filter to 全部, cancelled batches shown (the caller shows the list)."""
         for widget in (self.programme_combo, self.year_combo, self.show_cancelled):
             widget.blockSignals(True)
         self.programme_combo.setCurrentIndex(0)
@@ -348,7 +298,6 @@ class PaymentsTab(QWidget):
         self.show_cancelled.setChecked(True)
         for widget in (self.programme_combo, self.year_combo, self.show_cancelled):
             widget.blockSignals(False)
-        self.refresh()
 
     def selected_batch(self) -> batches.BatchInfo | None:
         rows = self.table.selectionModel().selectedRows()
@@ -387,10 +336,10 @@ class PaymentsTab(QWidget):
 
     def _update_actions(self) -> None:
         batch = self.selected_batch()
-        busy = self.is_busy()
+        busy = self.is_busy()  # while the list loads, the selected batch may be out of date
         for action, rule in self._actions:
             action.setEnabled(batch is not None and not busy and bool(rule(batch)))
-        self.new_action.setEnabled(not busy)
+        self.new_action.setEnabled(self._progress is None)  # needs no batch
 
     def _context_menu(self, pos) -> None:
         index = self.table.indexAt(pos)
@@ -405,10 +354,7 @@ class PaymentsTab(QWidget):
 
     def _after_change(self, select: int | None = None) -> None:
         self._lines_of = None  # the lines may have changed with the state
-        self.refresh()
-        if select is not None and not self.select_batch(select):
-            self._widen()
-            self.select_batch(select)
+        self.refresh(select=select)
         self.changed.emit()
 
     def _reload(self) -> None:
