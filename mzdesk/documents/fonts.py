@@ -5,7 +5,8 @@ The clerk's computer decides what is installed, so nothing is shipped
 
 1. the file named by the environment variable ``MZDESK_PDF_FONT``
    (``MZDESK_PDF_FONT=/path/to/font.ttf``; a ``.ttc`` collection uses its
-   first face) — an override for an office with a preferred font;
+   first face) — an override for an office with a preferred font; a file
+   reportlab cannot use is skipped like any other candidate;
 2. Windows: 宋体 simsun.ttc, 黑体 simhei.ttf, 微软雅黑 msyh.ttc in %WINDIR%\\Fonts;
 3. known paths on Linux and macOS: WenQuanYi (Debian's fonts-wqy-microhei,
    fonts-wqy-zenhei), then the CJK fonts of UOS / Kylin / macOS;
@@ -32,6 +33,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from reportlab.pdfbase import pdfmetrics
 
@@ -73,36 +75,36 @@ def _windows_candidates() -> list[Path]:
     return [folder / name for name in _WINDOWS_FONTS]
 
 
-def _fontconfig_candidates() -> list[Path]:
-    if not shutil.which("fc-list"):
-        return []
+def _fontconfig_candidates() -> Iterator[Path]:
+    """What `fc-list :lang=zh file` knows (Linux, and macOS with fontconfig)."""
+    if sys.platform == "win32" or not shutil.which("fc-list"):
+        return
     try:
         out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
                              timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
-        return []
+        return
     files = sorted({line.split(":")[0].strip() for line in out.splitlines() if line.strip()})
     # TrueType first: the .otf of Noto / Source Han are CFF and would be refused anyway.
-    return [Path(f) for f in sorted(files, key=lambda f: f.lower().endswith(".otf"))]
+    yield from (Path(f) for f in sorted(files, key=lambda f: f.lower().endswith(".otf")))
 
 
-def candidates() -> list[Path]:
-    """Font files worth trying, best first (the environment override leads)."""
-    found: list[Path] = []
+def candidates() -> Iterator[Path]:
+    """Font files worth trying, best first (the environment override leads).
+
+    A generator: fontconfig is asked only when no known path was taken.
+    """
     override = os.environ.get(ENV_FONT, "").strip()
-    if override:
-        found.append(Path(override).expanduser())
+    known = [Path(override).expanduser()] if override else []
     if sys.platform == "win32":
-        found += _windows_candidates()
+        known += _windows_candidates()
     else:
-        found += [Path(p) for p in _UNIX_FONTS]
-        found += _fontconfig_candidates()
-    seen, unique = set(), []
-    for path in found:
+        known += [Path(p) for p in _UNIX_FONTS]
+    seen: set[Path] = set()
+    for path in itertools.chain(known, _fontconfig_candidates()):
         if path not in seen:
             seen.add(path)
-            unique.append(path)
-    return unique
+            yield path
 
 
 def _register(name: str, path: Path) -> bool:

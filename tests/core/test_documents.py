@@ -280,7 +280,7 @@ def test_cjk_font_is_embedded(approved, tmp_path):
 
 
 def test_fallback_to_builtin_font_still_writes_a_pdf(approved, tmp_path, monkeypatch):
-    monkeypatch.setattr(fonts, "candidates", lambda: [])
+    monkeypatch.setattr(fonts, "candidates", lambda: iter(()))
     choice = fonts.pdf_font()
     assert choice == fonts.FontChoice("STSong-Light", None, False)
     path = write_pdf(roster.signature_roster(approved), tmp_path / "fallback.pdf")
@@ -292,7 +292,7 @@ def test_font_override_and_refused_candidates(tmp_path, monkeypatch):
     bogus = tmp_path / "not-a-font.ttf"
     bogus.write_bytes(b"nothing here")
     monkeypatch.setenv(fonts.ENV_FONT, str(bogus))
-    assert fonts.candidates()[0] == bogus
+    assert next(fonts.candidates()) == bogus
     choice = fonts.pdf_font()  # the broken override is skipped, the search goes on
     assert choice.path != str(bogus)
     real = choice.path
