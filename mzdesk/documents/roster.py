@@ -87,7 +87,8 @@ def signature_roster(batch_id) -> Document:
     household = _per_household(batch)
     unit = "户" if household else "人"
     columns = _columns("户主姓名" if household else "姓名")
-    title = f"{township}{batch.name}发放花名册"
+    # 补发 / 扣回 batches already say what they are: 2026年6月农村低保金补发花名册.
+    title = f"{township}{batch.name}{'花名册' if batch.kind in ('supplement', 'deduction') else '发放花名册'}"
     mark = MARKS.get(batch.state, "")
     sub = f"发放月份：{month_label(batch.month)}　　批次编号：{batch.id}　　状态：{mark or batch.state}"
 

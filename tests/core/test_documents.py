@@ -173,6 +173,10 @@ def test_failed_line_prints_bank_return(approved, tmp_path):
     # Printed lines are summed, the failed one included.
     assert Decimal(TOTAL_ROW.search(text).group(3)) == sum(
         (line.amount for line in batches.lines(approved)), Decimal("0.00"))
+    # The 补发 of the failed line prints as what it is.
+    supplement = batches.supplement_failed(approved)
+    text = pdftext(write_pdf(roster.signature_roster(supplement.id), tmp_path / "s.pdf"))
+    assert "茶店镇2026年6月农村低保金补发花名册" in text and first.id_number in text
 
 
 def test_person_programme_roster_and_long_names(demo, tmp_path):
