@@ -65,7 +65,7 @@ def _render(document: Document, target, progress: Progress | None) -> None:
         if progress is not None:
             progress(done, total, f"正在生成PDF：第 {done} 页，共 {total} 页")
     # Compressed page streams as plain binary: the ASCII85 layer reportlab adds by
-    # default only makes the file larger and costs a third of the writing time.
+    # default only makes the file larger and costs a good part of the writing time.
     a85, rl_config.useA85 = rl_config.useA85, 0
     try:
         c.save()
@@ -83,7 +83,7 @@ class _Painter:
     and each distinct string is encoded into the embedded font's subsets
     once per document, the way reportlab documents for TrueType fonts
     (font.splitString / getSubsetInternalName).  The built-in CID fallback
-    goes through reportlab's own drawString.
+    goes through reportlab's own text objects.
     """
 
     def __init__(self, c, regular: str, bold: str | None):
