@@ -242,6 +242,9 @@ class Batch(BaseModel):
 
     Once out of 草稿 the database refuses changes to it and its lines
     (migration 0003), so an approved roster cannot drift from what was paid.
+    The row also carries line_count, persons, total and failed_count, kept by
+    the lines' triggers and read by mzdesk.payments.batches; they are not
+    fields here, so that no save() can write stale sums over them.
     """
 
     programme = pw.ForeignKeyField(Programme, null=True, backref="batches")

@@ -50,3 +50,54 @@ WHEN OLD."state" <> '草稿'
 BEGIN
     SELECT RAISE(ABORT, '批次已审核，不能删除');
 END;
+
+-- A batch's count, persons, total (in 分, failed lines excluded) and failed
+-- lines, kept up to date by the lines' triggers, so the list of batches is
+-- read without summing a million lines.  Not model fields: no ORM save() can
+-- overwrite them.
+ALTER TABLE "batch" ADD COLUMN "line_count" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "batch" ADD COLUMN "persons" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "batch" ADD COLUMN "total" INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE "batch" ADD COLUMN "failed_count" INTEGER NOT NULL DEFAULT 0;
+
+UPDATE "batch" SET
+    "line_count" = (SELECT COUNT(*) FROM "batch_line" l WHERE l."batch_id" = "batch"."id"),
+    "persons" = (SELECT COALESCE(SUM(l."covered_persons"), 0) FROM "batch_line" l
+                 WHERE l."batch_id" = "batch"."id"),
+    "total" = (SELECT COALESCE(SUM(l."amount"), 0) FROM "batch_line" l
+               WHERE l."batch_id" = "batch"."id" AND l."status" <> '失败'),
+    "failed_count" = (SELECT COUNT(*) FROM "batch_line" l
+                      WHERE l."batch_id" = "batch"."id" AND l."status" = '失败');
+
+CREATE TRIGGER "batch_line_sums_insert" AFTER INSERT ON "batch_line"
+BEGIN
+    UPDATE "batch" SET "line_count" = "line_count" + 1,
+        "persons" = "persons" + NEW."covered_persons",
+        "total" = "total" + CASE WHEN NEW."status" <> '失败' THEN NEW."amount" ELSE 0 END,
+        "failed_count" = "failed_count" + (NEW."status" = '失败')
+    WHERE "id" = NEW."batch_id";
+END;
+
+CREATE TRIGGER "batch_line_sums_delete" AFTER DELETE ON "batch_line"
+BEGIN
+    UPDATE "batch" SET "line_count" = "line_count" - 1,
+        "persons" = "persons" - OLD."covered_persons",
+        "total" = "total" - CASE WHEN OLD."status" <> '失败' THEN OLD."amount" ELSE 0 END,
+        "failed_count" = "failed_count" - (OLD."status" = '失败')
+    WHERE "id" = OLD."batch_id";
+END;
+
+CREATE TRIGGER "batch_line_sums_update" AFTER UPDATE OF
+    "batch_id", "covered_persons", "amount", "status" ON "batch_line"
+BEGIN
+    UPDATE "batch" SET "line_count" = "line_count" - 1,
+        "persons" = "persons" - OLD."covered_persons",
+        "total" = "total" - CASE WHEN OLD."status" <> '失败' THEN OLD."amount" ELSE 0 END,
+        "failed_count" = "failed_count" - (OLD."status" = '失败')
+    WHERE "id" = OLD."batch_id";
+    UPDATE "batch" SET "line_count" = "line_count" + 1,
+        "persons" = "persons" + NEW."covered_persons",
+        "total" = "total" + CASE WHEN NEW."status" <> '失败' THEN NEW."amount" ELSE 0 END,
+        "failed_count" = "failed_count" + (NEW."status" = '失败')
+    WHERE "id" = NEW."batch_id";
+END;

@@ -99,14 +99,12 @@ class Preview:
         return sum(line.covered_persons for line in self.lines)
 
 
+# The sums are kept on the batch row by the lines' triggers (migration 0003).
 _INFO_SQL = """
 SELECT b.id, b.name, b.kind, b.programme_id, COALESCE(p.name, ''), b.month, b.state,
-       COUNT(l.id), COALESCE(SUM(l.covered_persons), 0),
-       COALESCE(SUM(CASE WHEN l.status <> '失败' THEN l.amount END), 0),
-       COALESCE(SUM(l.status = '失败'), 0),
+       b.line_count, b.persons, b.total, b.failed_count,
        b.created_at, b.approved_at, b.approved_by, b.paid_date, b.note
 FROM batch b LEFT JOIN programme p ON p.code = b.programme_id
-LEFT JOIN batch_line l ON l.batch_id = b.id
 """
 
 
@@ -120,7 +118,7 @@ def _info(row) -> BatchInfo:
 
 def info(batch_id) -> BatchInfo:
     get(Batch, batch_id, "发放批次")
-    row = database.execute_sql(_INFO_SQL + " WHERE b.id = ? GROUP BY b.id", (int(batch_id),)).fetchone()
+    row = database.execute_sql(_INFO_SQL + " WHERE b.id = ?", (int(batch_id),)).fetchone()
     return _info(row)
 
 
@@ -138,7 +136,7 @@ def list_batches(*, programme: str | None = None, year: int | None = None,
         where.append("b.state <> ?")
         params.append(CANCELLED)
     sql = _INFO_SQL + (" WHERE " + " AND ".join(where) if where else "")
-    sql += " GROUP BY b.id ORDER BY b.month DESC, b.id DESC"
+    sql += " ORDER BY b.month DESC, b.id DESC"
     return [_info(row) for row in database.execute_sql(sql, params).fetchall()]
 
 

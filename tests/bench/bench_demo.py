@@ -43,14 +43,20 @@ def raw_insert(path: Path, rows: dict, fts_once: bool) -> float:
         trigger = con.execute("SELECT sql FROM sqlite_master WHERE name = 'person_fts_ai'").fetchone()
         if trigger:
             con.execute("DROP TRIGGER person_fts_ai")
+    states = []
     for table in tables:
         columns, data = rows[table]
         sql = (f'INSERT INTO "{table}" ({", ".join(columns)}) '
                f'VALUES ({", ".join("?" * len(columns))})')
+        if table == "batch":  # lines go into drafts only (migration 0003), as in insert_rows
+            at = columns.index("state")
+            states = [(row[at], row[0]) for row in data]
+            data = [row[:at] + ("草稿",) + row[at + 1:] for row in data]
         con.executemany(sql, data)
         if table == "person" and trigger:
             con.execute("INSERT INTO person_fts (person_fts) VALUES ('rebuild')")
             con.execute(trigger[0])
+    con.executemany('UPDATE "batch" SET "state" = ? WHERE "id" = ?', states)
     con.execute("COMMIT")
     elapsed = time.perf_counter() - start
     con.close()

@@ -138,6 +138,20 @@ def test_june_batch_of_the_demo_holds_its_roll_and_lists_who_is_left_out(june):
     assert entry.action == "生成发放批次" and "合计" in entry.summary
 
 
+def test_the_sums_kept_on_each_batch_match_its_lines(june):
+    batch = batches.create_regular("gaoling", "2026-06")
+    batches.approve(batch.id)
+    first, second = batches.lines(batch.id)[:2]
+    batches.mark_failed(batch.id, {first.id: "账号已销户", second.id: "户名不符"})
+    for i in batches.list_batches():  # every demo batch, the new one and its failures
+        rows = BatchLine.select().where(BatchLine.batch == i.id)
+        assert i.lines == rows.count()
+        assert i.persons == sum(line.covered_persons for line in rows)
+        assert i.total == sum((line.amount for line in rows if line.status != "失败"), D("0.00"))
+        assert i.failed == sum(1 for line in rows if line.status == "失败")
+    assert batches.info(batch.id).failed == 2
+
+
 def test_a_batch_excludes_who_died_the_month_before_and_who_has_no_account(township):
     head, _, hh = _family()
     dibao = enrollments.enroll("dibao_rural", head.id, household_id=hh.id, start_month="2022-01")
