@@ -10,7 +10,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from .listing import Column
+from .listing import CURSOR, Column, SortKey, order_by, seek, sort_key
 from .models import database
 from .money import from_fen
 from .search import normalise, person_ids
@@ -117,19 +117,37 @@ class _SqlSource:
         return self.DEFAULT_ORDER
 
     def _body(self, filters: dict, *extra: str) -> tuple[str, list]:
+        """FROM … WHERE … and its parameters; `extra` conditions come last, so
+        their parameters follow the returned ones."""
         from_sql, params = self._from(filters)
         parts, more = self._where(filters)
         parts += extra
         where = (" WHERE " + " AND ".join(parts)) if parts else ""
         return f" {from_sql}{where}", params + more
 
-    def _order(self, filters: dict, order: str | None, descending: bool) -> str:
+    def _keys(self, filters: dict, order: str | None, descending: bool) -> list[SortKey]:
+        """The ORDER BY as sort keys, ending with the unique id (keyset paging needs no ties)."""
         sortable = {c.key for c in self.columns if c.sortable}
         exprs = (self.ORDER.get(order) or (dict(self.SELECT)[order],)) if order in sortable else None
+        last = SortKey(self.ID, descending if exprs else False, nullable=False)
         if exprs is None:
-            exprs, descending = self._default_order(filters), False
-        direction = " DESC" if descending else ""
-        return " ORDER BY " + ", ".join(x + direction for x in exprs) + f", {self.ID}{direction}"
+            return [sort_key(x) for x in self._default_order(filters)] + [last]
+        return [SortKey.of(x, descending) for x in exprs] + [last]
+
+    def _order(self, filters: dict, order: str | None, descending: bool) -> str:
+        return order_by(self._keys(filters, order, descending))
+
+    def _page(self, filters: dict, order: str | None, descending: bool, after) -> tuple[str, list, list]:
+        """FROM … WHERE … ORDER BY for one page, its parameters, and the sort
+        expressions to select as the rows' CURSOR."""
+        keys = self._keys(filters, order, descending)
+        if after is None:
+            body, params = self._body(filters)
+        else:  # keyset paging: rows after the last one shown, no OFFSET to walk
+            clause, more = seek(keys, after)
+            body, params = self._body(filters, clause)
+            params += more
+        return body + order_by(keys), params, [k.expr for k in keys]
 
     def count(self, filters: dict) -> int:
         body, params = self._body(filters)
@@ -142,13 +160,14 @@ class _SqlSource:
         return found is not None
 
     def rows(self, filters: dict, order: str | None, descending: bool,
-             offset: int, limit: int) -> list[dict[str, Any]]:
-        body, params = self._body(filters)
-        exprs = ", ".join(expr for _, expr in self.SELECT)
-        sql = f"SELECT {self.ID}, {exprs}{body}{self._order(filters, order, descending)} LIMIT ? OFFSET ?"
+             offset: int, limit: int, after: tuple | None = None) -> list[dict[str, Any]]:
+        body, params, sort_exprs = self._page(filters, order, descending, after)
+        exprs = ", ".join([expr for _, expr in self.SELECT] + sort_exprs)
+        sql = f"SELECT {self.ID}, {exprs}{body} LIMIT ? OFFSET ?"
         return self._dicts(database.execute_sql(sql, params + [int(limit), int(offset)]))
 
     def _dicts(self, cursor) -> list[dict[str, Any]]:
+        """Rows from SELECT id, <SELECT expressions>[, <sort expressions>]."""
         keys = [key for key, _ in self.SELECT]
         out = []
         for values in cursor:
@@ -159,6 +178,8 @@ class _SqlSource:
                 elif key in self.BOOL:
                     value = bool(value)
                 row[key] = "" if value is None else value
+            if len(values) > len(keys) + 1:
+                row[CURSOR] = tuple(values[len(keys) + 1:])
             out.append(self._format(row))
         return out
 
@@ -187,16 +208,18 @@ def _age_sql(birth: str, on: str) -> str:
             f" - (substr({on}, 6, 5) < substr({birth}, 6, 5)))")
 
 
-# Each programme is probed by index (an OR over both ways would scan the enrollments);
+# The programmes and tags of one page of persons, in one query each (a
+# subquery per person and programme cost more than the rest of the page).
+# Enrollments are probed by person and by household, each by its index;
 # CROSS JOIN keeps SQLite from starting at the (large) programme+status range.
-_PROGRAMMES = ("(SELECT group_concat(g.code, ',') FROM (SELECT code FROM programme ORDER BY sort_order) g"
-               " WHERE EXISTS (SELECT 1 FROM enrollment e WHERE e.person_id = p.id"
-               " AND e.programme_id = g.code AND e.status = '在保')"
-               " OR EXISTS (SELECT 1 FROM household_member m"
-               " CROSS JOIN enrollment e ON e.household_id = m.household_id"
-               " WHERE m.person_id = p.id AND m.active AND e.programme_id = g.code AND e.status = '在保'))")
-_TAGS = ("(SELECT group_concat(tag, '、') FROM"
-         " (SELECT t.tag FROM person_tag t WHERE t.person_id = p.id ORDER BY t.id))")
+_PAGE_PROGRAMMES = (
+    "SELECT x.pid, x.code FROM (SELECT e.person_id AS pid, e.programme_id AS code FROM enrollment e"
+    f" WHERE e.person_id IN {_IN_IDS} AND +e.status = '在保'"  # unary +: by person, not status
+    " UNION SELECT m.person_id, e.programme_id FROM household_member m"
+    " CROSS JOIN enrollment e ON e.household_id = m.household_id"
+    f" WHERE m.person_id IN {_IN_IDS} AND m.active AND e.status = '在保') x"
+    " JOIN programme g ON g.code = x.code ORDER BY g.sort_order")
+_PAGE_TAGS = f"SELECT t.person_id, t.tag FROM person_tag t WHERE t.person_id IN {_IN_IDS} ORDER BY t.id"
 
 
 class PersonSource(_SqlSource):
@@ -224,10 +247,10 @@ class PersonSource(_SqlSource):
 
     @property
     def SELECT(self):  # noqa: N802
+        # programmes and tags are filled in by rows(), for the whole page at once
         return (("name", "p.name"), ("id_number", "p.id_number"), ("sex", "p.sex"), ("age", self._age()),
-                ("village", "v.name"), ("programmes", _PROGRAMMES), ("tags", _TAGS),
-                ("death_date", "p.death_date"), ("phone", "p.phone"), ("address", "p.address"),
-                ("village_id", "p.village_id"))
+                ("village", "v.name"), ("death_date", "p.death_date"), ("phone", "p.phone"),
+                ("address", "p.address"), ("village_id", "p.village_id"))
 
     @staticmethod
     def _ranked(filters) -> list[int] | None:
@@ -266,20 +289,31 @@ class PersonSource(_SqlSource):
             params += [filters["programme"]] * 2
         return parts, params
 
-    def rows(self, filters, order, descending, offset, limit):
+    def rows(self, filters, order, descending, offset, limit, after=None):
         # Sort and page on the bare ids first: SQLite would otherwise work out
         # the programme and tag subqueries for every row before sorting.
-        body, params = self._body(filters)
-        page = [r[0] for r in database.execute_sql(
-            f"SELECT p.id{body}{self._order(filters, order, descending)} LIMIT ? OFFSET ?",
-            params + [int(limit), int(offset)])]
+        body, params, sort_exprs = self._page(filters, order, descending, after)
+        found = database.execute_sql(f"SELECT p.id, {', '.join(sort_exprs)}{body} LIMIT ? OFFSET ?",
+                                     params + [int(limit), int(offset)]).fetchall()
+        ids = json.dumps([r[0] for r in found])
         exprs = ", ".join(expr for _, expr in self.SELECT)
         sql = (f"SELECT p.id, {exprs} FROM json_each(?) k JOIN person p ON p.id = k.value"
                " LEFT JOIN village v ON v.id = p.village_id ORDER BY k.key")
-        return self._dicts(database.execute_sql(sql, [json.dumps(page)]))
+        rows = self._dicts(database.execute_sql(sql, [ids]))
+        programmes: dict[int, list[str]] = {}
+        for pid, code in database.execute_sql(_PAGE_PROGRAMMES, [ids, ids]):
+            programmes.setdefault(pid, []).append(SHORT_NAMES.get(code, code))
+        tags: dict[int, list[str]] = {}
+        for pid, tag in database.execute_sql(_PAGE_TAGS, [ids]):
+            tags.setdefault(pid, []).append(tag)
+        cursors = {r[0]: tuple(r[1:]) for r in found}
+        for row in rows:
+            row["programmes"] = "、".join(programmes.get(row["id"], ()))
+            row["tags"] = "、".join(tags.get(row["id"], ()))
+            row[CURSOR] = cursors[row["id"]]
+        return rows
 
     def _format(self, row):
-        row["programmes"] = "、".join(SHORT_NAMES.get(c, c) for c in row["programmes"].split(",") if c)
         row["status"] = "死亡" if row["death_date"] else "在世"
         return row
 
@@ -331,10 +365,10 @@ class ReliefSource(_SqlSource):
         parts, params = super()._where(filters)
         return parts + ["NOT r.cancelled"], params
 
-    def _order(self, filters, order, descending):
+    def _keys(self, filters, order, descending):
         if order not in {c.key for c in self.columns}:  # newest first, the latest entered on top
-            return " ORDER BY r.approved_date DESC, r.id DESC"
-        return super()._order(filters, order, descending)
+            return [SortKey("r.approved_date", True), SortKey("r.id", True, nullable=False)]
+        return super()._keys(filters, order, descending)
 
     def summary(self, filters):
         n, households, fen = self._aggregate(

@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any, Iterable
 
-from .listing import Column
+from .listing import CURSOR, Column, SortKey, order_by, seek
 from .models import Programme, database
 from .money import from_fen
 from .search import normalise, person_ids
@@ -233,23 +233,35 @@ class RosterSource:
         if self._last_search[0] != key or time.monotonic() - self._searched_at > SEARCH_REUSE_S:
             self._searched_at = time.monotonic()
             ids = person_ids(text, limit=SEARCH_LIMIT)
+            codes = _marks(self.programmes)
             if len(ids) < SEARCH_LIMIT:
+                # From the persons found to their enrollments, by index both ways
+                # (their own, their households'): an OR of the two would test
+                # every enrollment of the roster instead.
                 found = json.dumps(ids)
-                clause, params = _SEARCH, [found, found]
+                sql = (f"SELECT e.id FROM enrollment e WHERE e.person_id IN {_IN_IDS}"
+                       f" AND e.programme_id IN ({codes})"
+                       f" UNION SELECT e.id FROM household_member m CROSS JOIN enrollment e"
+                       f" ON e.household_id = m.household_id WHERE m.person_id IN {_IN_IDS}"
+                       f" AND m.active AND e.programme_id IN ({codes})")
+                params = [found, *self.programmes, found, *self.programmes]
             else:
                 clause, params = _search_scan(text)
-            sql = (f"SELECT e.id FROM enrollment e WHERE e.programme_id IN"
-                   f" ({_marks(self.programmes)}) AND {clause}")
-            rows = database.execute_sql(sql, [*self.programmes, *params])
+                sql = f"SELECT e.id FROM enrollment e WHERE e.programme_id IN ({codes}) AND {clause}"
+                params = [*self.programmes, *params]
+            rows = database.execute_sql(sql, params)
             self._last_search = (key, json.dumps([row[0] for row in rows]))
         return f"e.id IN {_IN_IDS}", [self._last_search[1]]
 
     @staticmethod
-    def _order(order: str | None, descending: bool) -> str:
+    def _keys(order: str | None, descending: bool) -> list[SortKey]:
         exprs = _ORDER.get(order or "", _DEFAULT_ORDER)
         desc = descending != (order in _INVERTED)
-        direction = " DESC" if desc else ""
-        return " ORDER BY " + ", ".join(x + direction for x in exprs) + ", e.id"
+        return [SortKey.of(x, desc) for x in exprs] + [SortKey("e.id", nullable=False)]
+
+    @classmethod
+    def _order(cls, order: str | None, descending: bool) -> str:
+        return order_by(cls._keys(order, descending))
 
     # --- ListSource ---------------------------------------------------------
 
@@ -264,9 +276,15 @@ class RosterSource:
         return database.execute_sql(sql, params).fetchone()[0]
 
     def rows(self, filters: dict, order: str | None, descending: bool,
-             offset: int, limit: int) -> list[dict[str, Any]]:
+             offset: int, limit: int, after: tuple | None = None) -> list[dict[str, Any]]:
         where, params = self._where(filters)
-        sql = f"{_SELECT}{_FROM}{where}{self._order(order, descending)} LIMIT ? OFFSET ?"
+        keys = self._keys(order, descending)
+        if after is not None:  # keyset paging: start right after the last row shown
+            clause, more = seek(keys, after)
+            where, params = f"{where} AND {clause}", params + more
+        # The sort values come back with the row: they are its CURSOR.
+        sql = (f"{_SELECT.rstrip()}, {', '.join(k.expr for k in keys)} {_FROM}{where}{order_by(keys)}"
+               f" LIMIT ? OFFSET ?")
         today = dt.date.today()
         out = []
         for r in database.execute_sql(sql, params + [int(limit), int(offset)]):
@@ -280,6 +298,7 @@ class RosterSource:
                 "covered_persons": r[9], "amount": from_fen(int(r[10])),
                 "start_month": r[11], "status": r[12], "stop_month": r[13] or "",
                 "stop_reason": r[14], "bank_account": r[15] or "",
+                CURSOR: tuple(r[17:]),
             })
         return out
 

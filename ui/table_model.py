@@ -2,16 +2,22 @@
 
 Rows are fetched a page at a time as the view scrolls (canFetchMore /
 fetchMore); sorting asks the source for a new ORDER BY.  Nothing is
-filtered or sorted in Python, so 100k rows stay instant.
+filtered or sorted in Python, so 100k rows stay instant.  A page follows
+the last row loaded by its CURSOR (keyset paging) when the source gives
+one, so the last page of 100k rows costs what the first does; a source
+without cursors is paged by OFFSET.
 """
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QTableView
 
-from mzdesk.listing import Column, ListSource, display
+from mzdesk.listing import CURSOR, Column, ListSource, display
 
-PAGE = 400
+PAGE = 400  # rows fetched per step as the view scrolls
+# Rows of the first page after a reset (new search text, filter, sort): a
+# screenful and more, so a keystroke formats 100 rows, not 400.
+FIRST_PAGE = 100
 
 _ALIGN = {
     "left": Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
@@ -40,7 +46,8 @@ class SourceTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         self.total = self.source.count(self.filters)
-        self._rows = self.source.rows(self.filters, self.order, self.descending, 0, PAGE)
+        first = min(FIRST_PAGE, PAGE)
+        self._rows = self.source.rows(self.filters, self.order, self.descending, 0, first)
         self.endResetModel()
 
     def canFetchMore(self, parent=QModelIndex()) -> bool:
@@ -49,7 +56,7 @@ class SourceTableModel(QAbstractTableModel):
     def fetchMore(self, parent=QModelIndex()) -> None:
         if parent.isValid():
             return
-        more = self.source.rows(self.filters, self.order, self.descending, len(self._rows), PAGE)
+        more = self._next_page()
         if not more:
             self.total = len(self._rows)  # the data changed under us
             return
@@ -57,6 +64,12 @@ class SourceTableModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
         self._rows.extend(more)
         self.endInsertRows()
+
+    def _next_page(self) -> list[dict]:
+        after = self._rows[-1].get(CURSOR) if self._rows else None
+        if after is not None:
+            return self.source.rows(self.filters, self.order, self.descending, 0, PAGE, after=after)
+        return self.source.rows(self.filters, self.order, self.descending, len(self._rows), PAGE)
 
     def all_rows(self) -> list[dict]:
         """Every row matching the current filters and order (for export)."""
