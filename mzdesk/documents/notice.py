@@ -19,7 +19,6 @@ from ..idcard import mask
 from ..models import Batch, Programme
 from ..money import yuan_str
 from ..payments import batches, month_roll
-from ..registry_lists import SHORT_NAMES
 from ..services.common import get
 from ..services.common import month as norm_month
 from ..services.settings import get_setting
@@ -39,6 +38,9 @@ FOOTER_Y = HEIGHT - 12 * MM
 CELL_SIZE = 11.0
 TEXT_SIZE = 12.0
 NOTICE_DAYS = 7
+# The programme as a notice's title names it: 茶店镇农村低保保障对象公示名单.
+SHORT_NAMES = {"dibao_urban": "城市低保", "dibao_rural": "农村低保", "tekun": "特困供养",
+               "youfu": "优抚", "gaoling": "高龄津贴", "canji": "残疾人两项补贴"}
 
 
 @dataclass(frozen=True)
