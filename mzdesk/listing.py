@@ -115,14 +115,25 @@ def _same(key: SortKey, value) -> tuple[str, list]:
 def seek(keys: Sequence[SortKey], values: Sequence) -> tuple[str, list]:
     """SQL predicate (and parameters) for "the row comes after the row whose
     sort values are `values`" in the order `keys` give; the last key must be
-    unique (the id) so that no two rows tie.
+    unique (the id) so that no two rows tie."""
+    if len(keys) != len(values) or not keys:
+        raise ValueError("cursor does not fit the order")
+    if (len({k.descending for k in keys}) == 1 and not any(k.nullable for k in keys)
+            and None not in values):
+        # One direction and no NULL: a row value (k1, k2, …) > (v1, v2, …).
+        # SQLite evaluates each sort expression once per row for it (an age
+        # computed from dates, say) and starts an index range from it.
+        sql = "({}) {} ({})".format(", ".join(f"({k.expr})" for k in keys),
+                                    "<" if keys[0].descending else ">", ", ".join("?" for _ in keys))
+        return f"({sql})", list(values)
+    return _expanded(keys, values)
 
-    k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND …))), each comparison
+
+def _expanded(keys: Sequence[SortKey], values: Sequence) -> tuple[str, list]:
+    """k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND …))), each comparison
     written for its direction and for NULL, led by the redundant k1 >= v1 so
     that SQLite can start an index range on the first key (k1 <= v1
     descending, when k1 cannot be NULL: NULLs sort last there)."""
-    if len(keys) != len(values) or not keys:
-        raise ValueError("cursor does not fit the order")
     sql, params = _after(keys[-1], values[-1])
     for key, value in zip(reversed(keys[:-1]), reversed(values[:-1])):
         after, a_params = _after(key, value)

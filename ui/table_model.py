@@ -24,6 +24,16 @@ _ALIGN = {
     "right": Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
     "center": Qt.AlignmentFlag.AlignCenter,
 }
+# data() runs for every visible cell and role on each repaint (~1,500 calls
+# for one screen): roles are compared as plain ints (Qt passes ints; looking
+# up Qt.ItemDataRole.X costs more than the rest of the call), and the roles
+# this model does not serve (font, colours, check state …) leave at once.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+_ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole.value)
+_USER = int(Qt.ItemDataRole.UserRole.value)
+_SERVED = frozenset({_DISPLAY, _TOOLTIP, _ALIGNMENT, _USER})
+_HORIZONTAL = Qt.Orientation.Horizontal
 
 
 class SourceTableModel(QAbstractTableModel):
@@ -31,6 +41,8 @@ class SourceTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.source = source
         self.columns: list[Column] = list(source.columns)
+        self._keys = [c.key for c in self.columns]
+        self._align = [_ALIGN.get(c.align, _ALIGN["left"]) for c in self.columns]
         self.filters: dict = {}
         self.order: str | None = None
         self.descending = False
@@ -98,28 +110,29 @@ class SourceTableModel(QAbstractTableModel):
     def columnCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.columns[section].title
-        if orientation == Qt.Orientation.Vertical and role == Qt.ItemDataRole.DisplayRole:
-            return section + 1
-        return None
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
+    def headerData(self, section, orientation, role=_DISPLAY):
+        # The row-number header asks for ~1,000 sections' data each time rows are added.
+        if role != _DISPLAY:
             return None
-        column = self.columns[index.column()]
-        value = self._rows[index.row()].get(column.key)
-        if role == Qt.ItemDataRole.DisplayRole:
+        if orientation == _HORIZONTAL:
+            return self.columns[section].title
+        return section + 1
+
+    def data(self, index, role=_DISPLAY):
+        if role not in _SERVED:
+            return None
+        row, col = index.row(), index.column()
+        if row < 0 or row >= len(self._rows) or col < 0:  # also an invalid index (-1, -1)
+            return None
+        if role == _ALIGNMENT:
+            return self._align[col]
+        value = self._rows[row].get(self._keys[col])
+        if role == _DISPLAY:
             return display(value)
-        if role == Qt.ItemDataRole.ToolTipRole:  # long text cut off by the column
+        if role == _TOOLTIP:  # long text cut off by the column
             text = display(value)
             return text if len(text) > 8 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            return _ALIGN.get(column.align, _ALIGN["left"])
-        if role == Qt.ItemDataRole.UserRole:
-            return value
-        return None
+        return value  # UserRole
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < len(self.columns) or not self.columns[column].sortable:

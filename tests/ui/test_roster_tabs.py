@@ -7,9 +7,11 @@ from decimal import Decimal
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton
+from PySide6.QtWidgets import QApplication, QFileDialog, QPushButton, QTableView
 
+from mzdesk.listing import CURSOR
 from mzdesk.models import Enrollment, Village
+from mzdesk.rosters import RosterSource
 from mzdesk.services import enrollments, persons
 from tests.core.people import new_id
 from tests.core.test_rosters import roster  # noqa: F401 (the fixture, shared with the core tests)
@@ -18,6 +20,7 @@ from ui.tabs.canji import CanjiTab
 from ui.tabs.dibao import DibaoTab
 from ui.tabs.gaoling import GaolingTab
 from ui.tabs.tekun import TekunTab
+from ui.table_model import SourceTableModel
 from ui.tabs.youfu import YoufuTab
 
 from .conftest import save_screenshot, type_text
@@ -329,3 +332,99 @@ def test_one_typed_letter_waits_for_the_next(qtbot, roster):
     assert tab.model.rowCount() == before  # no query ran
     tab.search.setText("wx")
     qtbot.waitUntil(lambda: "再输入" not in tab.status.text(), timeout=2000)
+
+
+# --- the table model: keyset paging as the view scrolls ------------------------------
+
+class _Recording:
+    """A ListSource that records how it is asked for pages."""
+
+    def __init__(self, source):
+        self.source, self.calls = source, []
+        self.columns = source.columns
+
+    def count(self, filters):
+        return self.source.count(filters)
+
+    def summary(self, filters):
+        return self.source.summary(filters)
+
+    def rows(self, filters, order, descending, offset, limit, **kw):
+        self.calls.append((offset, limit, kw.get("after")))
+        return self.source.rows(filters, order, descending, offset, limit, **kw)
+
+
+class _NoCursor(_Recording):
+    """A source written before keyset paging: no cursor, no `after`."""
+
+    def rows(self, filters, order, descending, offset, limit):
+        self.calls.append((offset, limit, None))
+        return [{k: v for k, v in row.items() if k != CURSOR}
+                for row in self.source.rows(filters, order, descending, offset, limit)]
+
+
+@pytest.mark.parametrize("order,descending", [(None, False), ("amount", True), ("stop_month", False),
+                                              ("stop_month", True), ("name", True)])
+def test_the_model_pages_from_the_last_rows_cursor(qtbot, roster, monkeypatch, order, descending):
+    monkeypatch.setattr("ui.table_model.PAGE", 2)
+    source = _Recording(RosterSource(("dibao_urban", "dibao_rural", "tekun", "youfu")))
+    model = SourceTableModel(source)
+    model.order, model.descending = order, descending
+    model.set_filters({"status": None})
+    assert model.rowCount() == 2 and model.total == 8
+    while model.canFetchMore():
+        model.fetchMore()
+    whole = source.source.rows({"status": None}, order, descending, 0, 100)
+    assert [model.row_id(r) for r in range(model.rowCount())] == [r["id"] for r in whole]
+    # Every page after the first starts from the previous page's last row, never by OFFSET.
+    assert source.calls[0] == (0, 2, None)
+    assert [c[0] for c in source.calls] == [0] * 4
+    assert [c[2] for c in source.calls[1:]] == [whole[i][CURSOR] for i in (1, 3, 5)]
+
+
+def test_a_source_without_cursors_is_paged_by_offset(qtbot, roster, monkeypatch):
+    monkeypatch.setattr("ui.table_model.PAGE", 3)
+    source = _NoCursor(RosterSource(("dibao_urban", "dibao_rural", "tekun", "youfu")))
+    model = SourceTableModel(source)
+    model.set_filters({"status": None})
+    while model.canFetchMore():
+        model.fetchMore()
+    assert [c[:2] for c in source.calls] == [(0, 3), (3, 3), (6, 3)]
+    whole = source.source.rows({"status": None}, None, False, 0, 100)
+    assert [model.row_id(r) for r in range(model.rowCount())] == [r["id"] for r in whole]
+
+
+def test_a_keystroke_loads_a_small_first_page_and_the_view_fetches_the_rest(qtbot, roster, monkeypatch):
+    monkeypatch.setattr("ui.table_model.FIRST_PAGE", 2)  # as if 100 rows of a long list
+    source = _Recording(RosterSource(("dibao_urban", "dibao_rural")))
+    model = SourceTableModel(source)
+    model.set_filters({})
+    assert model.rowCount() == 2 and model.total == 3 and source.calls == [(0, 2, None)]
+    # A view with room to spare asks for more rows by itself, from the cursor.
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.resize(600, 400)
+    view.show()
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=2000)
+    assert source.calls[1][0] == 0 and source.calls[1][2] == model.row_data(1)[CURSOR]
+
+
+def test_cells_roles_and_headers(qtbot, roster):
+    tab = _tab(qtbot)
+    model = tab.model
+    keys = [c.key for c in model.columns]
+    amount = model.index(0, keys.index("amount"))
+    assert amount.data() == f"{amount.data(Qt.ItemDataRole.UserRole):,.2f}"
+    assert isinstance(amount.data(Qt.ItemDataRole.UserRole), Decimal)
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    assert amount.data(Qt.ItemDataRole.TextAlignmentRole) == right
+    number = model.index(0, keys.index("id_number"))
+    assert number.data(Qt.ItemDataRole.ToolTipRole) == number.data()  # 18 digits: may be cut off
+    assert model.index(0, keys.index("status")).data(Qt.ItemDataRole.ToolTipRole) is None
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole):
+        assert amount.data(role) is None
+    assert model.data(model.index(-1, -1)) is None
+    assert model.headerData(keys.index("amount"), Qt.Orientation.Horizontal) == "月金额(元)"
+    assert model.headerData(4, Qt.Orientation.Vertical) == 5
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
