@@ -428,3 +428,19 @@ def test_cells_roles_and_headers(qtbot, roster):
     assert model.headerData(keys.index("amount"), Qt.Orientation.Horizontal) == "月金额(元)"
     assert model.headerData(4, Qt.Orientation.Vertical) == 5
     assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_a_refresh_keeps_a_row_selected_beyond_the_first_page(qtbot, roster, monkeypatch):
+    monkeypatch.setattr("ui.table_model.FIRST_PAGE", 1)
+    tab = _tab(qtbot, TekunTab)
+    tab.refresh()
+    while tab.model.canFetchMore():
+        tab.model.fetchMore()
+    last = tab.model.row_id(tab.model.rowCount() - 1)
+    _select(tab, last)
+    tab.refresh()  # as after a write: same filters
+    assert tab.selected_id() == last
+    tab.search.setText("zdn")  # a new search starts from its first page again
+    tab._search_timer.stop()
+    tab.refresh()
+    assert tab.model.rowCount() == 1

@@ -132,10 +132,17 @@ class ListTab(QWidget):
         return values
 
     def refresh(self) -> None:
-        selected = self.selected_id()
+        selected, loaded = self.selected_id(), self.model.rowCount()
         try:
             filters = self.filters()
+            same = self.loaded and filters == self.model.filters
             self.model.set_filters(filters)
+            if selected is not None and same:
+                # A refresh after a write loads a short first page: load as far
+                # as before so the clerk's row is found and selected again.
+                while (self.model.row_of_id(selected) < 0 and self.model.rowCount() < loaded
+                       and self.model.canFetchMore()):
+                    self.model.fetchMore()
             self.status.setText(self.source.summary(filters))
         except Exception as exc:  # a failed query must not take the window down
             show_error(self, exc)
