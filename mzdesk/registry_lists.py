@@ -303,8 +303,8 @@ class PersonSource(_SqlSource):
         return parts, params
 
     def rows(self, filters, order, descending, offset, limit, after=None):
-        # Sort and page on the bare ids first: SQLite would otherwise work out
-        # the programme and tag subqueries for every row before sorting.
+        # Sort and page on the bare ids (and sort values, the CURSOR) first; the
+        # village, programmes and tags are then looked up for this page only.
         body, params, sort_exprs = self._page(filters, order, descending, after)
         found = database.execute_sql(f"SELECT p.id, {', '.join(sort_exprs)}{body} LIMIT ? OFFSET ?",
                                      params + [int(limit), int(offset)]).fetchall()
