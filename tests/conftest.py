@@ -6,6 +6,7 @@ the migrations again for every test.
 """
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 
 import pytest
@@ -66,3 +67,43 @@ def township(db):
     for programme, category, amount in rows:
         standards.add_standard(programme, amount, "2022-01", category=category)
     return db
+
+
+# --- demo townships, each built once per session -------------------------------------------
+
+JUNE = dict(households=300, seed=5, today=dt.date(2026, 6, 10))  # June 2026 not paid yet
+
+
+@pytest.fixture(scope="session")
+def demo_files(tmp_path_factory):
+    """demo_files(households=, seed=, today=) → the path of that demo township's database,
+    built the first time it is asked for; tests copy it (or only read it)."""
+    built: dict[tuple, object] = {}
+
+    def get(*, households: int, seed: int, today: dt.date):
+        key = (households, seed, today)
+        if key not in built:
+            from mzdesk.demo import build_demo
+
+            path = tmp_path_factory.mktemp("demo") / f"demo-{households}-{seed}-{today}.sqlite3"
+            database = dbmod.open_database(path)
+            build_demo(households=households, seed=seed, today=today)
+            database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            database.execute_sql("PRAGMA journal_mode=DELETE")
+            dbmod.close_database()
+            built[key] = path
+        return built[key]
+
+    return get
+
+
+@pytest.fixture
+def june(demo_files, tmp_path, monkeypatch):
+    """A private copy of the demo township on 2026-06-10 (300 households, seed 5; June unpaid),
+    open and the default database."""
+    path = tmp_path / "june.sqlite3"
+    shutil.copyfile(demo_files(**JUNE), path)
+    monkeypatch.setenv(dbmod.ENV_DB, str(path))
+    database = dbmod.open_database(path)
+    yield database
+    dbmod.close_database()

@@ -92,14 +92,6 @@ GIVEN = {key: "".join(dict.fromkeys(chars)) for key, chars in _GIVEN_RAW.items()
 # Share of two-character given names per generation.
 TWO_CHAR = {0: 0.78, 1: 0.62, 2: 0.86}
 
-PROGRAMME_LABELS = {
-    "dibao_urban": "城市低保金",
-    "dibao_rural": "农村低保金",
-    "tekun": "特困人员供养金",
-    "youfu": "优抚对象抚恤补助金",
-    "gaoling": "高龄津贴",
-    "canji": "残疾人两项补贴",
-}
 
 BANKS = (("622848", "中国农业银行"), ("621700", "中国建设银行"),
          ("621791", "四川农信"), ("622823", "中国农业银行"))

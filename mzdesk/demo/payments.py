@@ -6,6 +6,7 @@ there are about a quarter of a million lines.
 """
 from __future__ import annotations
 
+from ..payments.batches import PAY_LABELS
 from . import names
 from .programmes import Rolls
 from .world import Enrollment, World, month_day, month_index, stamp
@@ -73,7 +74,7 @@ class Payments:
         for idx in range(w.first_paid, w.last_paid + 1):
             y, m = divmod(idx, 12)
             for programme in MONTHLY:
-                bid = self._batch(programme, "regular", idx, f"{y}年{m + 1}月{names.PROGRAMME_LABELS[programme]}")
+                bid = self._batch(programme, "regular", idx, regular_name(programme, idx))
                 for e in rolls[programme]:
                     if e.paid_in(idx):
                         amount, covered = e.amount_in(idx)
@@ -108,6 +109,11 @@ class Payments:
                 p = e.person
                 lines.append((len(lines) + 1, bid, e.id, p.id, p.village.id, covered, amount * 100 * times,
                               p.bank_account, "正常", tag))
+
+
+def regular_name(programme: str, idx: int) -> str:
+    """The name the payment service gives a regular batch, e.g. 2026年6月农村低保金."""
+    return f"{idx // 12}年{idx % 12 + 1}月{PAY_LABELS[programme]}"
 
 
 def _month(idx: int) -> str:

@@ -6,16 +6,12 @@ reading back what was written) and from the database.
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import shutil
 from decimal import Decimal
 
 import openpyxl
 import pytest
 import python_calamine
 
-from mzdesk import db as dbmod
-from mzdesk.demo import build_demo
 from mzdesk.errors import ConflictError, NotFoundError, ValidationError
 from mzdesk.models import AuditLog, Batch, BatchLine, Setting
 from mzdesk.payments import bank, batches
@@ -26,25 +22,6 @@ GENERIC_HEADER = ["序号", "姓名", "身份证号", "银行账号", "金额", 
 RURAL_HEADER = ["账号", "户名", "金额", "证件类型", "证件号码", "摘要"]
 LEADING_ZERO = "0012345678901234567"
 CENTS = [D("0.10"), D("0.20"), D("333.33")]  # 0.1 + 0.2 is not 0.3 in binary
-
-
-@pytest.fixture(scope="module")
-def _june_file(tmp_path_factory):
-    """The demo township on 2026-06-10 (June unpaid), built once for the module."""
-    path = tmp_path_factory.mktemp("demo") / "june.sqlite3"
-    dbmod.open_database(path)
-    build_demo(households=300, seed=5, today=dt.date(2026, 6, 10))
-    dbmod.close_database()
-    return path
-
-
-@pytest.fixture
-def june(_june_file, tmp_path):
-    path = tmp_path / "june.sqlite3"
-    shutil.copyfile(_june_file, path)
-    database = dbmod.open_database(path)
-    yield database
-    dbmod.close_database()
 
 
 def _draft() -> int:

@@ -3,15 +3,12 @@ that keep an approved batch as it was paid."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 
 import peewee as pw
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from mzdesk import db as dbmod
-from mzdesk.demo import build_demo
 from mzdesk.errors import ConflictError, ValidationError
 from mzdesk.models import AuditLog, Batch, BatchLine, Enrollment, Person
 from mzdesk.payments import batches, month_roll
@@ -22,25 +19,6 @@ from .people import new_id
 
 D = Decimal
 MONTHLY = ("dibao_urban", "dibao_rural", "tekun", "youfu", "gaoling", "canji")
-
-
-@pytest.fixture(scope="module")
-def _june_file(tmp_path_factory):
-    """The demo township on 2026-06-10 (June unpaid), built once for the module."""
-    path = tmp_path_factory.mktemp("demo") / "june.sqlite3"
-    dbmod.open_database(path)
-    build_demo(households=300, seed=5, today=dt.date(2026, 6, 10))
-    dbmod.close_database()
-    return path
-
-
-@pytest.fixture
-def june(_june_file, tmp_path):
-    path = tmp_path / "june.sqlite3"
-    shutil.copyfile(_june_file, path)
-    database = dbmod.open_database(path)
-    yield database
-    dbmod.close_database()
 
 
 def _family(n=3, account="6217000012345678901"):

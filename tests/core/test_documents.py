@@ -14,7 +14,6 @@ from decimal import Decimal
 
 import pytest
 
-from mzdesk.demo import build_demo
 from mzdesk.documents import fonts, layout, notice, roster
 from mzdesk.documents.notice import batch_notice, public_notice
 from mzdesk.documents.page import Document, Page
@@ -33,9 +32,8 @@ TOTAL_ROW = re.compile(r"(?<![本小])合计：(\d+)户\s+(\d+)\s+(\d+\.\d\d)")
 
 
 @pytest.fixture
-def demo(db):
-    build_demo(households=300, seed=5, today=TODAY)
-    return db
+def demo(june):
+    return june
 
 
 @pytest.fixture

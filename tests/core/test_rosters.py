@@ -9,7 +9,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from mzdesk import db as dbmod, rosters
-from mzdesk.demo import build_demo
 from mzdesk.listing import CURSOR
 from mzdesk.models import Village, database
 from mzdesk.rosters import ACTIVE, STOPPED, RosterSource, categories
@@ -254,19 +253,10 @@ def test_common_queries_use_the_indexes(roster):
 
 # --- keyset paging against one big query (the 200-household demo) ------------------
 
-@pytest.fixture(scope="module")
-def _demo_file(tmp_path_factory):
-    """The demo township with 200 households, built once for the module; only read."""
-    path = tmp_path_factory.mktemp("demo") / "demo200.sqlite3"
-    dbmod.open_database(path)
-    build_demo(households=200, seed=3, today=dt.date(2026, 6, 10))
-    dbmod.close_database()
-    return path
-
-
 @pytest.fixture
-def demo200(_demo_file):
-    database = dbmod.open_database(_demo_file)
+def demo200(demo_files):
+    """The demo township with 200 households (built once per session); only read."""
+    database = dbmod.open_database(demo_files(households=200, seed=3, today=dt.date(2026, 6, 10)))
     yield database
     dbmod.close_database()
 

@@ -18,7 +18,6 @@ from PySide6.QtGui import QColor
 from PySide6.QtPrintSupport import QPrintPreviewWidget
 from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
 
-from mzdesk.demo import build_demo
 from mzdesk.models import Batch, BatchLine, Enrollment
 from mzdesk.payments import bank, batches
 from mzdesk.services import deaths, enrollments
@@ -39,9 +38,8 @@ YES = QMessageBox.StandardButton.Yes
 
 
 @pytest.fixture
-def demo(db):
-    build_demo(households=300, seed=5, today=TODAY)
-    return db
+def demo(june):
+    return june
 
 
 @pytest.fixture
