@@ -72,7 +72,6 @@ class Payments:
             by_month.setdefault(idx, []).append(spec)
         lines = self.lines
         for idx in range(w.first_paid, w.last_paid + 1):
-            y, m = divmod(idx, 12)
             for programme in MONTHLY:
                 bid = self._batch(programme, "regular", idx, regular_name(programme, idx))
                 for e in rolls[programme]:
