@@ -5,9 +5,10 @@ the pane below shows the selected batch's lines.  The actions follow the
 workflow 草稿 → 已审核 → 已导出 → 已发放 and are enabled only where the state
 allows them; the services still have the last word (a batch approved in the
 meantime is refused with their reason).  Anything that can take a while runs
-off the UI thread: the list itself (it sums every batch's lines) loads in the
-background and is filtered here without querying again; creating a batch,
-laying out a roster and writing a file run behind a progress dialog.
+off the UI thread: the list itself loads in the background (quick now that the
+sums are kept on each batch row, but a year of batches over a slow disk need
+not freeze the window) and is filtered here without querying again; creating a
+batch, laying out a roster and writing a file run behind a progress dialog.
 """
 from __future__ import annotations
 
