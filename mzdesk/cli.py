@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import __version__, cli_payments, logs
+from . import __version__, cli_district, cli_import, cli_payments, logs
 from .errors import DomainError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 70
@@ -65,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", help="打开图形界面")
     cli_payments.add_parsers(sub)
+    cli_import.add_parsers(sub)
+    cli_district.add_parsers(sub)
     return parser
 
 
@@ -168,6 +170,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         if args.command in cli_payments.COMMANDS:
             code = cli_payments.COMMANDS[args.command](args, _open, _require_township)
+        elif args.command in cli_import.COMMANDS:
+            code = cli_import.COMMANDS[args.command](args, _open, _require_township)
+        elif args.command in cli_district.COMMANDS:
+            code = cli_district.COMMANDS[args.command](args, _open, _require_township)
         else:
             code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below

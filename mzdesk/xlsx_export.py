@@ -5,6 +5,7 @@ would round an 18-digit ID beyond recovery.
 """
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 from typing import Iterable
@@ -23,6 +24,24 @@ MONEY = "#,##0.00"
 def write_list(path: Path | str, title: str, columns: list[Column], rows: Iterable[dict],
                sheet: str = "名单") -> int:
     """Write a title row, a header row and the rows; returns how many rows were written."""
+    wb, count = list_workbook(title, columns, rows, sheet)
+    with atomic_path(path) as tmp:
+        wb.save(tmp)
+    return count
+
+
+def list_bytes(title: str, columns: list[Column], rows: Iterable[dict],
+               sheet: str = "名单") -> tuple[bytes, int]:
+    """The same xlsx in memory (for a caller that encrypts it before it touches a disk)."""
+    wb, count = list_workbook(title, columns, rows, sheet)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue(), count
+
+
+def list_workbook(title: str, columns: list[Column], rows: Iterable[dict],
+                  sheet: str = "名单") -> tuple[Workbook, int]:
+    """The unsaved write-only workbook of `write_list`, and its number of rows."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(sheet[:31])
     for i, column in enumerate(columns):
@@ -42,9 +61,7 @@ def write_list(path: Path | str, title: str, columns: list[Column], rows: Iterab
     for row in rows:
         ws.append([_cell(ws, column, row.get(column.key)) for column in columns])
         count += 1
-    with atomic_path(path) as tmp:
-        wb.save(tmp)
-    return count
+    return wb, count
 
 
 def _cell(ws, column: Column, value) -> WriteOnlyCell:
