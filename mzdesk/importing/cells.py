@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from operator import mul
 from typing import Mapping, Sequence
 
 from .. import idcard
-from ..money import MoneyError, to_money
+from ..money import FEN, MoneyError, to_money
 
 __all__ = [
     "CellError", "MSG_ID_AS_NUMBER", "MSG_ACCOUNT_AS_NUMBER", "is_blank", "text", "name",
@@ -54,9 +55,12 @@ _HALF = str.maketrans(_TABLE)
 _SQUEEZE = str.maketrans({**_TABLE, 0x3000: None, 0xA0: None, 0x20: None, 0x09: None,
                           0x0A: None, 0x0D: None})
 _HEADER = str.maketrans({**_TABLE, 0x3000: None, 0xA0: None, 0x20: None, 0x09: None,
-                         0x0A: None, 0x0D: None, ord("*"): None, ord("【"): "[",
+                         0x0A: None, 0x0D: None, ord("*"): None, ord("＊"): None, ord("【"): "[",
                          ord("】"): "]", ord(":"): None, ord("："): None})
 _SPACES = re.compile(r"\s+")
+# Anything text() would change: full-width forms, odd spaces, invisible
+# characters, runs of spaces, spaces at either end.
+_TEXT_WORK = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2060\ufeff\t\n\r\f\v\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]|  |^ | $")
 # Spaces between two Chinese characters: clerks pad two-character names to
 # line them up with three-character ones (张  三).
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -78,9 +82,10 @@ def text(v) -> str:
     """Plain text: full-width → half-width, spaces collapsed, stripped. Blank → ''."""
     if v is None:
         return ""
-    if isinstance(v, str):
-        s = v.translate(_HALF)
-        return _SPACES.sub(" ", s).strip() if s else ""
+    if v.__class__ is str:
+        if _TEXT_WORK.search(v) is None:   # most cells are clean already
+            return v
+        return _SPACES.sub(" ", v.translate(_HALF)).strip()
     if isinstance(v, bool):
         return "是" if v else "否"
     if isinstance(v, float):
@@ -95,7 +100,8 @@ def text(v) -> str:
 
 def name(v) -> str:
     """A person's name: text() without the spaces padded between Chinese characters."""
-    return _CJK_GAP.sub("", text(v))
+    t = text(v)
+    return _CJK_GAP.sub("", t) if " " in t else t
 
 
 def header_key(t) -> str:
@@ -128,6 +134,37 @@ def _numeric_digits(v) -> int:
 
 # ----------------------------------------------------------------- ID numbers
 
+_ID18 = re.compile(r"[0-9]{17}[0-9X]")
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_WEIGHT_OF_ZEROS = 48 * sum(_WEIGHTS)   # ord('0') times every weight
+_CHECK = "10X98765432"
+_births: frozenset = frozenset()
+
+
+def _birth_days() -> frozenset:
+    """Every YYYYMMDD from 1890-01-01 to today, as idcard accepts a birth date."""
+    global _births
+    if not _births:
+        day, today, one = _dt.date(1890, 1, 1), _dt.date.today(), _dt.timedelta(days=1)
+        out = []
+        while day <= today:
+            out.append(f"{day.year:04d}{day.month:02d}{day.day:02d}")
+            day += one
+        _births = frozenset(out)
+    return _births
+
+
+def _valid_id18(s: str) -> bool:
+    """idcard.normalize's rules for an 18-character number, ~10 times faster.
+
+    Only a True answer is final: anything else goes through idcard.normalize,
+    which also says what is wrong (and knows today even after midnight).
+    """
+    return (len(s) == 18 and _ID18.fullmatch(s) is not None and s[:2] != "00"
+            and s[6:14] in (_births or _birth_days())
+            and _CHECK[(sum(map(mul, s.encode(), _WEIGHTS)) - _WEIGHT_OF_ZEROS) % 11] == s[17])
+
+
 def id_number(v) -> str:
     """The canonical 18-character ID number (15-digit numbers upgraded).
 
@@ -135,11 +172,21 @@ def id_number(v) -> str:
     number: it kept 15 significant digits and the rest are gone, so the
     value is refused rather than guessed.
     """
-    if v is None:
+    if v.__class__ is str:
+        if _valid_id18(v):   # the common case: a clean 18-character text cell
+            return v
+        s = _squeezed(v).upper()
+        if _valid_id18(s):
+            return s
+        if not s:
+            raise CellError(idcard.MSG_EMPTY)
+        if ("E" in s or "e" in s or "." in s) and _SCIENTIFIC.match(s):
+            raise CellError(MSG_ID_AS_NUMBER)
+    elif v is None:
         raise CellError(idcard.MSG_EMPTY)
-    if isinstance(v, bool):
+    elif isinstance(v, bool):
         raise CellError(idcard.MSG_CHARS)
-    if isinstance(v, (int, float, Decimal)):
+    elif isinstance(v, (int, float, Decimal)):
         if isinstance(v, float) and not v.is_integer() or \
                 isinstance(v, Decimal) and not (v.is_finite() and v == v.to_integral_value()):
             if _numeric_digits(v) >= 15:
@@ -148,15 +195,9 @@ def id_number(v) -> str:
         if abs(v) >= 10**14:
             raise CellError(MSG_ID_AS_NUMBER)
         s = str(int(v))
-    elif isinstance(v, str):
-        s = _squeezed(v)
-        if not s:
-            raise CellError(idcard.MSG_EMPTY)
-        if ("E" in s or "e" in s or "." in s) and _SCIENTIFIC.match(s):
-            raise CellError(MSG_ID_AS_NUMBER)
     else:
         raise CellError(idcard.MSG_CHARS)
-    try:
+    try:   # the slow path also gives the reason
         return idcard.normalize(s)
     except idcard.IdNumberError as exc:
         raise CellError(str(exc)) from None
@@ -166,6 +207,8 @@ def id_number(v) -> str:
 
 _MONEY_SUFFIX = re.compile(r"(元整|元/月|元/人/月|元每月|/月|元|圆)$")
 _MONEY_PREFIX = re.compile(r"^(人民币|RMB|CNY)", re.I)
+_PLAIN_AMOUNT = re.compile(r"-?[0-9]{1,15}(?:\.[0-9]{0,2})?")
+_ZERO = Decimal("0.00")
 _MONEY_FRACTION = re.compile(r"\.\d\d(\d+)")
 
 
@@ -177,6 +220,11 @@ def money(v) -> Decimal:
     to the fen. Text with more than two decimal places is refused rather
     than rounded: someone typed something that is not an amount.
     """
+    cls = v.__class__
+    if cls is float and -1e15 < v < 1e15:   # also false for NaN
+        return Decimal(repr(v)).quantize(FEN, ROUND_HALF_UP) or _ZERO   # no '-0.00'
+    if cls is str and _PLAIN_AMOUNT.fullmatch(v):
+        return Decimal(v).quantize(FEN) or _ZERO
     if v is None:
         raise CellError("金额为空")
     if isinstance(v, bool):
@@ -213,6 +261,7 @@ def _to_money(v) -> Decimal:
 
 # ------------------------------------------------------------ months and dates
 
+_CANONICAL_MONTH = re.compile(r"(?:19[0-9][0-9]|20[0-9][0-9]|2100)-(?:0[1-9]|1[0-2])")
 _YM = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*(?:月份?)?|(\d{2}))$", re.ASCII)
 _YMD = re.compile(r"^(\d{4})\s*(?:[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?|(\d{2})(\d{2}))"
                   r"(?:(?:\s+|T)\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?$", re.ASCII)
@@ -243,6 +292,8 @@ def _month_str(y: int, m: int) -> str:
 
 def month(v) -> str:
     """'YYYY-MM' from 2022-01 / 2022年1月 / 2022.1 / 202201 / an Excel date or serial."""
+    if v.__class__ is str and _CANONICAL_MONTH.fullmatch(v):
+        return v
     if v is None:
         raise CellError("月份为空")
     if isinstance(v, _dt.date):   # datetime is a date too
@@ -324,6 +375,11 @@ _INTEGER = re.compile(r"^([+-]?\d+)(?:\.0*)?(?:人|户|口|名|个|岁|次|元)?
 
 def integer(v) -> int:
     """A whole number: 3, 3.0 from Excel, '３', '3人'."""
+    cls = v.__class__
+    if cls is float and v.is_integer():
+        return int(v)
+    if cls is int or (cls is str and v.isascii() and v.isdigit()):
+        return int(v)
     if v is None:
         raise CellError("数值为空")
     if isinstance(v, bool):
@@ -358,6 +414,8 @@ def bank_account(v) -> str:
     The registry's rule applies: 12 to 30 digits. A number of 15 digits or
     more is refused like an ID number: Excel kept only 15 of its digits.
     """
+    if v.__class__ is str and 12 <= len(v) <= 30 and v.isascii() and v.isdigit():
+        return v
     if v is None:
         raise CellError("银行账号为空")
     if isinstance(v, bool):

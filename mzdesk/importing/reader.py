@@ -17,7 +17,8 @@ What a clerk's ledger looks like, and what this module does about it:
 - an .xls that is really an xlsx, or a csv, under the wrong name.
 
 Cell values are handed over raw (str, float, int, bool, date, datetime), with
-empty and all-space cells as None; mzdesk.importing.cells normalises them.
+empty cells as None (a cell of spaces stays a str: cells.is_blank() and every
+normaliser treat it as blank); mzdesk.importing.cells normalises them.
 
 Speed matters (20,000-row rosters): one calamine call per sheet, one list
 comprehension per row, and the total/footer checks only look further when a
@@ -176,7 +177,16 @@ def _delimiter(sample: list[str]) -> str:
 
 
 def _read_text(path: Path) -> _Sheet:
-    text = _decode(path.read_bytes(), path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ReadError(f"无法打开文件“{path.name}”（{exc.strerror or '读取失败'}）") from exc
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (
+            not _is_text_file(path) and b"\x00" in data[:4096]
+            and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))):
+        # A zip or OLE container (or binary) that calamine could not read.
+        raise _book_error(path, ValueError())
+    text = _decode(data, path)
     if text.lstrip()[:1] == "<":
         raise ReadError(f"文件“{path.name}”实际上是网页（HTML）格式，请用Excel打开后另存为xlsx再导入")
     if "\x00" in text:
@@ -270,10 +280,14 @@ _FOOTER = ("制表", "填表", "审核", "审批", "负责人", "经办", "复�
 _NOTE = ("注:", "注：", "说明", "备注:", "备注：", "附注")
 _SAME_AS_ABOVE = frozenset(("同上", "〃", '"', "”", "“", "同前", "仝上"))
 _WHITE = re.compile(r"\s+")
+_LABEL_COLUMNS = 5
 
 
 def _total_reason(vals) -> str | None:
-    for v in vals:
+    # The label of a total row stands in its first columns (序号 / 村 / 姓名,
+    # often merged across them); a note further right that mentions 合计
+    # belongs to a household.
+    for v in vals[:_LABEL_COLUMNS]:
         if v.__class__ is str and "计" in v:
             m = _TOTAL.match(_WHITE.sub("", v))
             if m:
@@ -281,13 +295,17 @@ def _total_reason(vals) -> str | None:
     return None
 
 
+def _looks_blank(vals) -> bool:
+    return all(v is None or (v.__class__ is str and v.isspace()) for v in vals)
+
+
 _FOOTER_FIRST = frozenset(p[0] for p in _FOOTER + _NOTE)
 
 
 def _footer_reason(vals) -> str | None:
-    for first in vals:
-        if first is not None:
-            break
+    first = vals[0]
+    if first is None:
+        first = next(v for v in vals if v is not None)
     if first.__class__ is not str or first.lstrip()[:1] not in _FOOTER_FIRST:
         return None
     filled = sum(1 for v in vals if v is not None)
@@ -358,13 +376,14 @@ def _table(sheet: _Sheet, h: int, known: frozenset, fill_down, file_name: str) -
     skipped: list[Skipped] = []
     pending_blank: list[Skipped] = []
     for i in range(first_data, len(rows)):
-        raw = rows[i]
-        vals = [None if (v == "" or (v.__class__ is str and v.isspace())) else v
-                for v in raw[c0:c1]]
+        vals = rows[i][c0:c1]
+        if "" in vals:   # one C-level scan; most rows have an empty cell or two
+            vals = [None if v == "" else v for v in vals]
         if len(vals) < width:
             vals += [None] * (width - len(vals))
         n = i + 1
-        if not any(v is not None for v in vals):
+        empty = vals.count(None)
+        if empty == width or (empty * 2 >= width and _looks_blank(vals)):
             pending_blank.append(Skipped(n, SKIP_BLANK))
             continue
         if pending_blank:   # blank rows count only when data follows them
@@ -385,6 +404,8 @@ def _table(sheet: _Sheet, h: int, known: frozenset, fill_down, file_name: str) -
             continue
         for j in fill_cols:
             v = vals[j]
+            if v.__class__ is str and v.isspace():
+                v = None
             if v is None:
                 if by_merge is None:
                     v = last.get(j)

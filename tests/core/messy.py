@@ -90,7 +90,7 @@ def sample_records(n: int = 8, *, villages: tuple = _VILLAGES[:2], seed: int = 0
             id_number=idcard.make("510112", birth, (k * 37 + seed) % 1000),
             persons=1 + k % 4,
             amount=Decimal(650 + 123 * k) + Decimal(k % 100) / 100,
-            month=f"{2021 + k // 12:04d}-{1 + k % 12:02d}",
+            month=f"{2021 + k // 12 % 5:04d}-{1 + k % 12:02d}",
             account=f"621700{k:013d}",
             note="" if k % 3 else "重残",
         ))
