@@ -249,6 +249,9 @@ def _find_header(rows, known: frozenset) -> int | None:
     return None
 
 
+_LONG_NUMBER = re.compile(r"[0-9０-９]{6}")
+
+
 def _sub_header(rows, h: int, known: frozenset) -> bool:
     """Is row h+1 the second line of a two-line header (sub-headers under a group)?"""
     if h + 1 >= len(rows) or not known:
@@ -258,8 +261,8 @@ def _sub_header(rows, h: int, known: frozenset) -> bool:
     for j, v in enumerate(below):
         if v in ("", None):
             continue
-        if v.__class__ is not str:
-            return False
+        if v.__class__ is not str or _LONG_NUMBER.search(v):
+            return False   # a number or an ID: a data row, however its words read
         if header_key(v) in known and (j >= len(top) or top[j] in ("", None)
                                          or header_key(top[j]) not in known):
             hit = True

@@ -193,6 +193,14 @@ def test_two_line_header_and_offset_columns(tmp_path):
     assert table.rows[0].values == (1.0, "张三", "x", 50.0, 100.0, None)
 
 
+def test_a_data_row_is_not_taken_for_sub_headers(tmp_path):
+    """In a csv every cell is text; a first row whose words happen to be header names is data."""
+    idn = idcard.make("510112", dt.date(1950, 1, 1), 1)
+    rows = [["姓名", "身份证号", "家庭住址"], ["张三", idn, "金额"], ["李四", idn, "x"]]
+    table = read_table(messy.write_csv(tmp_path / "d.csv", rows), known_headers=KNOWN)
+    assert table.header_row == 1 and [r.number for r in table.rows] == [2, 3]
+
+
 def test_repeated_headers_totals_and_trailing_blanks(tmp_path):
     header = ["序号", "姓名", "金额", "备注"]
     rows = [header, [1, "甲", 1, "合计发放3个月"], ["本页小计", None, 1, None], header,
