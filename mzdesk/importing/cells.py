@@ -351,6 +351,8 @@ def date(v) -> _dt.date:
             n = int(v)
             if 19000101 <= n <= 21001231:
                 return _ymd(n // 10000, n // 100 % 100, n % 100)
+        if _YEAR_MIN <= v < _YEAR_MAX + 1:   # 2022 or 2022.5 is a year, not a day in 1905
+            raise CellError("日期应包含年、月、日")
         day = _from_serial(v)
         if day is None:
             raise CellError(MSG_DATE)

@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from python_calamine import CalamineError, CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+from python_calamine import (CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum,
+                             SheetVisibleEnum)
 
 from ..errors import DomainError
 from .cells import header_key, text
@@ -115,6 +116,8 @@ def _open_book(path: Path) -> CalamineWorkbook | None:
     """The workbook, or None when the content is not a workbook (maybe text)."""
     try:
         return CalamineWorkbook.from_path(path)
+    except PasswordError as exc:
+        raise _book_error(path, exc) from exc
     except CalamineError as exc:
         first_error = exc
     except OSError as exc:
@@ -131,8 +134,20 @@ def _open_book(path: Path) -> CalamineWorkbook | None:
         raise ReadError(f"无法打开文件“{path.name}”（{exc.strerror or '读取失败'}）") from exc
 
 
+# Office's password-protected files are an OLE container with this stream.
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+def _encrypted(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and _ENCRYPTED in fh.read()
+    except OSError:
+        return False
+
+
 def _book_error(path: Path, exc: Exception) -> ReadError:
-    if "password" in str(exc).lower() or type(exc).__name__ == "PasswordError":
+    if isinstance(exc, PasswordError) or "password" in str(exc).lower() or _encrypted(path):
         return ReadError(f"文件“{path.name}”设有打开密码，请在Excel中取消密码后再导入")
     return ReadError(f"无法读取文件“{path.name}”：文件已损坏，或不是Excel/WPS表格文件")
 

@@ -136,6 +136,19 @@ def test_no_header_and_unreadable_files(tmp_path):
         read_table(binary, known_headers=KNOWN)
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".xls"])
+def test_password_protected_workbook_is_named_as_such(tmp_path, suffix):
+    ooxml = pytest.importorskip("msoffcrypto.format.ooxml")
+    plain = messy.ledger_xlsx(tmp_path / "plain.xlsx").path
+    locked = tmp_path / f"locked{suffix}"
+    with plain.open("rb") as src, locked.open("wb") as out:
+        ooxml.OOXMLFile(src).encrypt("密码123", out)
+    with pytest.raises(ReadError, match="设有打开密码"):
+        read_table(locked, known_headers=KNOWN)
+    with pytest.raises(ReadError, match="设有打开密码"):
+        sheet_names(locked)
+
+
 def test_wrong_suffix_is_read_by_content(tmp_path):
     """Systems export xlsx named .xls, or text named .xls; WPS saves .et."""
     expect = messy.ledger_xlsx(tmp_path / "a.xlsx")
@@ -368,7 +381,8 @@ def test_any_month_in_any_usual_form(y, m, data):
              dt.datetime(y, m, 1, 8, 30), f"{y}-{m:02d}-01", f"{y}年{m}月3日"]
     if m not in (1, 10):   # 2022.1 and 2022.10 are the same number: refused below
         forms.append(float(f"{y}.{m}"))
-    if dt.date(1901, 1, 1) <= dt.date(y, m, 1) <= dt.date(2099, 12, 1):
+    # Serials 1900..2100 (dates in 1905) are read as years: 2022 is not July 1905.
+    if dt.date(1906, 1, 1) <= dt.date(y, m, 1) <= dt.date(2099, 12, 1):
         forms.append((dt.date(y, m, 1) - _DAY0).days)              # an Excel serial
         forms.append((dt.date(y, m, 1) - _DAY0).days + 0.75)       # … with a time of day
     for form in forms:
@@ -390,14 +404,16 @@ def test_any_date_in_any_usual_form(d, data):
     forms = [d, dt.datetime(y, m, day, 23, 59), d.isoformat(), f"{y}-{m}-{day}",
              f"{y}/{m}/{day}", f"{y}年{m}月{day}日", f"{y}.{m}.{day}", f"{y}{m:02d}{day:02d}",
              f"{y}{m:02d}{day:02d}".translate(_FULL), f"{d.isoformat()} 00:00:00",
-             f"{d.isoformat()}T08:15", f"{y}/{m}/{day} 8:15", serial, float(serial),
-             serial + 0.5, y * 10000 + m * 100 + day]
+             f"{d.isoformat()}T08:15", f"{y}/{m}/{day} 8:15", y * 10000 + m * 100 + day]
+    if not 1900 <= serial <= 2100:   # those are read as years (and refused as dates)
+        forms += [serial, float(serial), serial + 0.5]
     for form in forms:
         assert cells.date(form) == d, form
 
 
 def test_date_refusals():
     for value, reason in {"2022-02-30": "日期不存在", "2022-01": "应包含年、月、日", "1/5/2022": "格式",
+                          2022: "应包含年、月、日", 2022.5: "应包含年、月、日",
                           12: "格式", "": "为空", None: "为空", "1850-01-01": "年份"}.items():
         with pytest.raises(CellError, match=reason):
             cells.date(value)
