@@ -161,6 +161,9 @@ class MainWindow(QMainWindow):
         backup = QAction("备份数据库(&B)…", self)
         backup.triggered.connect(self.backup_database)
         menu.addAction(backup)
+        self.district_action = QAction("报送区局（U盘）(&D)…", self)
+        self.district_action.triggered.connect(self.export_to_district)
+        menu.addAction(self.district_action)
         menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         # setShortcuts(StandardKey): every binding of the platform; setShortcut()
@@ -172,6 +175,10 @@ class MainWindow(QMainWindow):
         settings_action = QAction("乡镇、村(社区)与保障标准(&S)…", self)
         settings_action.triggered.connect(self.open_settings)
         settings_menu.addAction(settings_action)
+
+    def export_to_district(self) -> None:
+        from .dialogs.district_export import DistrictExportDialog
+        DistrictExportDialog(self).exec()
 
     def open_settings(self) -> None:
         from mzdesk.services import settings

@@ -190,17 +190,16 @@ def export_package(out_dir, *, month=None, password: str | None = None, overwrit
         _write_file(tmp / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         _sync_dir(tmp)
         os.chmod(tmp, 0o755)  # mkdtemp made it private; a package is for others to read
-        _move_into_place(tmp, final, overwrite)
+        with database.atomic():  # the audit entry stays only if the package is in place
+            audit.record("生成报送包", "district_package", "",
+                         summary=f"{name}：{len(files)}个文件" + ("（已加密）" if password else ""))
+            _move_into_place(tmp, final, overwrite)
     except OSError as exc:
         _remove(tmp)
         raise DomainError(f"无法写入报送包“{name}”：{os_reason(exc)}；报送包没有保存，请检查U盘后重试") from None
     except BaseException:
         _remove(tmp)
         raise
-    with database.atomic():
-        audit.record("生成报送包", "district_package", "",
-                     summary=f"{name}：{len(files)}个文件" + ("（已加密）" if password else ""))
-    report(steps, steps, "已完成")
     return PackageResult(final, files, manifest)
 
 
@@ -354,7 +353,7 @@ def _manifest_problem(m) -> str:
     """What is wrong with a manifest's shape, or '' when it is usable."""
     if not isinstance(m, dict):
         return "内容不是清单"
-    if m.get("format") != FORMAT:
+    if type(m.get("format")) is not int or m["format"] != FORMAT:
         return f"不支持的格式版本“{m.get('format')}”（本程序读取版本 {FORMAT}）"
     if not isinstance(m.get("township"), str) or not m["township"].strip():
         return "缺少乡镇名称"

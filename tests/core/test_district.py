@@ -21,7 +21,6 @@ import pytest
 
 from mzdesk import db as dbmod
 from mzdesk.cli import main
-from mzdesk.demo import build_demo
 from mzdesk.district import (add_packages, district_report, export_package, loaded_packages,
                              package_name, read_package)
 from mzdesk.district import package as package_mod
@@ -32,6 +31,8 @@ from mzdesk.errors import ConflictError, DomainError, ValidationError
 from mzdesk.models import AuditLog, Household, ReliefCase
 from mzdesk.payments import batches
 from mzdesk.services import settings
+
+from ..conftest import JUNE
 
 D = Decimal
 MONTH = "2026-06"
@@ -49,11 +50,11 @@ class Township:
         self.rosters: dict[str, list[tuple]] = rosters
 
 
-def _build(root: Path, seed: int, name: str) -> Township:
+def _build(root: Path, demo_file: Path, name: str) -> Township:
     db_file = root / f"{name}.sqlite3"
+    shutil.copyfile(demo_file, db_file)
     dbmod.open_database(db_file)
     try:
-        build_demo(households=300, seed=seed, today=dt.date(2026, 6, 10))
         settings.set_setting("township", name)
         totals = {}
         for code in MONTHLY:
@@ -87,9 +88,11 @@ def _build(root: Path, seed: int, name: str) -> Township:
 
 
 @pytest.fixture(scope="module")
-def towns(tmp_path_factory):
+def towns(tmp_path_factory, demo_files):
+    """The demo township (seed 5) as 茶店镇 and another (seed 6) as 白鹤镇, June paid, exported."""
     root = tmp_path_factory.mktemp("district")
-    return _build(root, 5, "茶店镇"), _build(root, 6, "白鹤镇")
+    other = dict(JUNE, seed=6)
+    return _build(root, demo_files(**JUNE), "茶店镇"), _build(root, demo_files(**other), "白鹤镇")
 
 
 @pytest.fixture
