@@ -52,15 +52,15 @@ _TABLE.update({0x3000: 0x20, 0xA0: 0x20})
 _TABLE.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None))
 _HALF = str.maketrans(_TABLE)
 # For values that never hold spaces (IDs, amounts, accounts, months): drop them.
-_SQUEEZE = str.maketrans({**_TABLE, 0x3000: None, 0xA0: None, 0x20: None, 0x09: None,
-                          0x0A: None, 0x0D: None})
-_HEADER = str.maketrans({**_TABLE, 0x3000: None, 0xA0: None, 0x20: None, 0x09: None,
-                         0x0A: None, 0x0D: None, ord("*"): None, ord("＊"): None, ord("【"): "[",
-                         ord("】"): "]", ord(":"): None, ord("："): None})
+_WHITESPACE = dict.fromkeys((c for c in range(0x3001) if chr(c).isspace()), None)
+_SQUEEZE = str.maketrans({**_TABLE, **_WHITESPACE})
+_HEADER = str.maketrans({**_TABLE, **_WHITESPACE, ord("*"): None, ord("＊"): None,
+                         ord("【"): "[", ord("】"): "]", ord(":"): None, ord("："): None})
 _SPACES = re.compile(r"\s+")
 # Anything text() would change: full-width forms, odd spaces, invisible
 # characters, runs of spaces, spaces at either end.
-_TEXT_WORK = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2060\ufeff\t\n\r\f\v\x1c-\x1f\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]|  |^ | $")
+_TEXT_WORK = re.compile(r"[\uff01-\uff5e\u3000\u00a0\u200b-\u200d\u2060\ufeff\t\n\r\f\v\x1c-\x1f"
+                        r"\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f]|  |^ | $")
 # Spaces between two Chinese characters: clerks pad two-character names to
 # line them up with three-character ones (张  三).
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -75,7 +75,7 @@ _YEAR_MIN, _YEAR_MAX = 1900, 2100
 
 def is_blank(v) -> bool:
     """None, '' or a string of spaces only."""
-    return v is None or (isinstance(v, str) and not v.translate(_SQUEEZE))
+    return v is None or (isinstance(v, str) and (not v or v.isspace() or not v.translate(_SQUEEZE)))
 
 
 def text(v) -> str:
