@@ -16,6 +16,7 @@ import zipfile
 from decimal import Decimal
 from pathlib import Path
 
+import olefile
 import openpyxl
 import pytest
 
@@ -305,6 +306,13 @@ def test_an_encrypted_package_is_really_encrypted(towns):
         assert not zipfile.is_zipfile(pkg / name)
         with pytest.raises(Exception):
             openpyxl.load_workbook(pkg / name)
+    # what Excel and WPS look for: ECMA-376 agile encryption (version 4.4), AES-256
+    ole = olefile.OleFileIO(pkg / "民政月报.xlsx")
+    assert ["EncryptedPackage"] in ole.listdir() and ["EncryptionInfo"] in ole.listdir()
+    info = ole.openstream("EncryptionInfo").read()
+    ole.close()
+    assert info[:4] == bytes([4, 0, 4, 0])
+    assert b'cipherAlgorithm="AES"' in info and b'keyBits="256"' in info
     # the manifest holds no personal data
     for name, id_number, _, _ in towns[0].rosters["dibao_rural"]:
         assert id_number not in manifest_text and name not in manifest_text
