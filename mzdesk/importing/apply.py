@@ -1,0 +1,583 @@
+"""Writing an import, KIND by KIND, through the services (kinds.py says what
+each decision is; bulk.py is the fast path for new persons and person
+programmes).
+
+Every applier has two steps: check() before the transaction (duplicates in
+the file, names against the registry, the shape of households) and write()
+inside it. A service's refusal becomes a problem on the row, under the
+column it is about; the importer rolls everything back if there is any.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import DomainError
+from ..models import CardIssuance, Death, Enrollment, HouseSurvey, Person, ReliefCase, Village, database
+from ..services import deaths, enrollments, households, ledgers, persons, villages
+from . import bulk
+from .job import Job, PersonInfo, Rec
+
+MODES = ("refuse", "skip", "update")
+
+# Which column a service's message is about; the first keyword found wins.
+_HINTS = (("保障人数", "covered_persons"), ("人均收入", "per_capita_income"), ("伤残等级", "disability_grade"),
+          ("家庭人数", "persons"), ("与户主关系", "relation"), ("银行账号", "bank_account"),
+          ("死亡日期", "death_date"), ("审批日期", "approved_date"), ("发放日期", "paid_date"),
+          ("调查日期", "survey_date"), ("办理日期", "issued_date"), ("救助类型", "case_type"),
+          ("金额", "amount"), ("保障标准", "start_month"), ("开始月份", "start_month"),
+          ("高龄", "id_number"), ("村(社区)", "village"), ("姓名", "name"))
+_MEMBERS_HINT = ("；家庭成员须先在人员档案中建立，或在本表加“与户主关系”列，为每位成员加一行")
+_REFUSE_HINT = "；如要按本表更新，请选择“更新”，或选择“跳过”"
+
+
+def column_for(job: Job, message: str, default: str = "id_number") -> str:
+    for word, key in _HINTS:
+        if word in message and job.kind.field(key) is not None:
+            return key
+    return default
+
+
+def _tags(text: str | None) -> list[str]:
+    return [t for t in re.split(r"[、,，;；\s]+", text or "") if t]
+
+
+class Applier:
+    def __init__(self, job: Job):
+        self.job = job
+        self.mode = job.on_duplicate
+
+    # --- shared -------------------------------------------------------------------
+
+    def check(self) -> None:
+        self.job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一身份证号在表中出现了两次")
+        self.job.check_names(may_rename=False)
+
+    def write(self) -> None:
+        raise NotImplementedError
+
+    def info(self, rec: Rec, key: str = "id_number") -> PersonInfo:
+        return self.job.registry[rec.values[key]]
+
+    def refuse_or_skip(self, rec: Rec, message: str) -> bool:
+        """A duplicate in refuse or skip mode: True if handled (not to be updated)."""
+        if self.mode == "refuse":
+            self.job.problem(rec, "id_number", message + _REFUSE_HINT)
+            return True
+        if self.mode == "skip":
+            self.job.skipped += 1
+            return True
+        return False
+
+    def service(self, rec: Rec, fn, *args, default: str = "id_number", hint: str = "", **kwargs):
+        """Call a service in its own savepoint; a refusal is a problem on the row."""
+        try:
+            with database.atomic():
+                return fn(*args, **kwargs)
+        except DomainError as exc:
+            message = str(exc)
+            if hint and "保障人数应在" in message:
+                message += hint
+            self.job.problem(rec, column_for(self.job, message, default), message)
+            return None
+
+    def new_person(self, rec: Rec, *, own: bool = False) -> bulk.NewPerson:
+        v = rec.values
+        return bulk.NewPerson(
+            v["id_number"], v.get("name", ""), village_id=self.job.village_ids.get(v.get("village")),
+            address=v.get("address", ""), phone=v.get("phone", ""), bank_name=v.get("bank_name", ""),
+            bank_account=v.get("bank_account", ""), tags=_tags(v.get("tags")) if own else (),
+            note=v.get("note", "") if own else "")
+
+    def register_new(self, recs: list[Rec], *, own: bool = False) -> list[Rec]:
+        """Register the rows' persons who are not in the registry; returns those rows."""
+        job = self.job
+        people, rows, seen = [], [], set()
+        for rec in recs:
+            number = rec.values.get("id_number")
+            if rec.bad or number is None or number in job.registry or number in seen:
+                continue
+            try:
+                people.append(self.new_person(rec, own=own))
+            except DomainError as exc:
+                job.problem(rec, column_for(job, str(exc)), str(exc))
+                continue
+            seen.add(number)
+            rows.append(rec)
+        if not people:
+            return []
+        ids = bulk.register_persons(people, job.now)
+        for p in people:
+            job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
+                                                   p.village_id)
+        job.persons_created += len(people)
+        return rows
+
+    def step(self, i: int) -> None:
+        if i % 200 == 0:
+            self.job.progress(len(self.job.recs) + i, "正在写入")
+
+
+# --- 人员档案 ------------------------------------------------------------------------
+
+
+class PersonsApplier(Applier):
+    FIELDS = ("name", "village", "address", "phone", "bank_name", "bank_account", "note")
+
+    def check(self) -> None:
+        job = self.job
+        job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一身份证号在表中出现了两次")
+        job.check_names(may_rename=self.mode == "update")
+        for rec in job.good():
+            if rec.values["id_number"] in job.registry and self.mode == "refuse":
+                job.problem(rec, "id_number", "该身份证号码已登记在人员档案中（同一号码只能是一个人）" + _REFUSE_HINT)
+
+    def write(self) -> None:
+        job = self.job
+        good = job.good()
+        existing = [r for r in good if r.values["id_number"] in job.registry]
+        job.created += len(self.register_new(good, own=True))
+        for i, rec in enumerate(existing):
+            self.step(i)
+            if self.mode != "update":
+                job.skipped += 1
+                continue
+            changes = self._changes(rec)
+            if not changes:
+                job.skipped += 1
+            elif self.service(rec, persons.update_person, self.info(rec).id, **changes) is not None:
+                job.updated += 1
+
+    def _changes(self, rec: Rec) -> dict:
+        """The row's non-blank fields that differ from the registry."""
+        v = rec.values
+        person = Person.get_by_id(self.info(rec).id)
+        changes = {}
+        for key in self.FIELDS:
+            if key not in v:
+                continue
+            if key == "village":
+                village_id = self.job.village_ids.get(v[key])
+                if village_id != person.village_id:
+                    changes[key] = village_id
+            elif v[key] != getattr(person, key):
+                changes[key] = v[key]
+        if "tags" in v:
+            wanted = _tags(v["tags"])
+            if wanted != persons.tag_list(person):
+                changes["tags"] = wanted
+        return changes
+
+
+# --- person programmes ------------------------------------------------------------------
+
+
+class PersonProgrammeApplier(Applier):
+    def write(self) -> None:
+        job = self.job
+        code = job.kind.code
+        good = job.good()
+        fresh = {r.values["id_number"] for r in self.register_new(good)}
+        rules = bulk.EnrollmentRules(code, [self.info(r).id for r in good if r.values.get("id_number") in job.registry])
+        items = []
+        for i, rec in enumerate(good):
+            self.step(i)
+            if rec.bad:
+                continue
+            info = self.info(rec)
+            if info.id in rules.active:
+                if not self.refuse_or_skip(rec, "该对象已在本项目中在保（同一人不能重复纳入）"):
+                    self.update(rec, rules.active[info.id], info)
+                continue
+            v = rec.values
+            month = v.get("start_month", job.month)
+            reason = (v.get("amount_reason") or "").strip()
+            try:
+                rules.refuse(info.id, dead=info.death_date is not None)
+                category, details = self.category_details(rec, month)
+                amount, kept = rules.amount(month, category, details, v.get("amount"), reason)
+            except DomainError as exc:
+                job.problem(rec, column_for(job, str(exc)), str(exc))
+                continue
+            account = "" if v["id_number"] in fresh else self.enrollment_account(rec, info)
+            items.append(bulk.NewEnrollment(info.id, category=category, amount=amount, amount_reason=kept,
+                                            reason=reason, details=details, bank_account=account,
+                                            start_month=month))
+        bulk.enroll_many(rules.programme, items, job.now)
+        job.created += len(items)
+
+    @staticmethod
+    def enrollment_account(rec: Rec, info: PersonInfo) -> str:
+        account = rec.values.get("bank_account", "")
+        return "" if account in ("", info.bank_account) else account
+
+    def category_details(self, rec: Rec, month: str) -> tuple[str, dict]:
+        """category and details as the enrollment form builds them."""
+        v, code = rec.values, self.job.kind.code
+        if code == "tekun":
+            details = {"care_level": v.get("care_level", "全自理")}
+            if v["category"] == "集中" and v.get("institution"):
+                details["institution"] = v["institution"]
+            return v["category"], details
+        if code == "youfu":
+            details = {}
+            if v["category"] == "伤残军人":
+                details = {k: v[k] for k in ("disability_grade", "disability_cause") if k in v}
+            return v["category"], details
+        if code == "gaoling":
+            details = {"survival_check": v["survival_check"].isoformat()} if "survival_check" in v else {}
+            return bulk.gaoling_band(v["id_number"], month), details
+        details = {k: v[k] for k in ("disability_type", "disability_grade") if k in v}
+        return v["category"], details
+
+    def update(self, rec: Rec, enrollment_id: int, info: PersonInfo) -> None:
+        """change_amount from the import's month when anything it computes from differs."""
+        job, v = self.job, rec.values
+        e = Enrollment.get_by_id(enrollment_id)
+        month = max(job.month, e.start_month)
+        try:
+            category, details = self.category_details(rec, month)
+        except DomainError as exc:
+            job.problem(rec, column_for(job, str(exc)), str(exc))
+            return
+        details = {**(e.details or {}), **details}
+        amount = v.get("amount")
+        changed = False
+        if category != e.category or details != (e.details or {}) or (amount is not None and amount != e.amount):
+            done = self.service(rec, enrollments.change_amount, e.id, month=month, amount=amount,
+                                reason=v.get("amount_reason", ""), details=details, category=category)
+            if done is None:
+                return
+            changed = True
+        account = self.enrollment_account(rec, info)
+        if "bank_account" in v and account != e.bank_account:
+            if self.service(rec, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
+                return
+            changed = True
+        if changed:
+            job.updated += 1
+        else:
+            job.skipped += 1
+
+
+# --- household programmes -----------------------------------------------------------------
+
+
+@dataclass
+class Group:
+    head: Rec
+    members: list[Rec] = field(default_factory=list)
+
+    @property
+    def recs(self) -> list[Rec]:
+        return [self.head, *self.members]
+
+
+class HouseholdProgrammeApplier(Applier):
+    def check(self) -> None:
+        job = self.job
+        job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一人在表中出现了两次")
+        job.check_names(may_rename=False)
+        by_relation = "relation" in job.columns and any("relation" in r.values for r in job.recs)
+        self.groups: list[Group] = []
+        if not by_relation:
+            self.groups = [Group(rec) for rec in job.recs]
+            return
+        heads: dict[str, Group] = {}
+        for rec in job.recs:
+            relation = rec.values.get("relation")
+            if relation == "户主":
+                group = Group(rec)
+                self.groups.append(group)
+                if "id_number" in rec.values:
+                    heads[rec.values["id_number"]] = group
+        current = None
+        for rec in job.recs:
+            relation = rec.values.get("relation")
+            if relation == "户主":
+                current = next(g for g in self.groups if g.head is rec)
+                continue
+            if relation is None:
+                if job.raw(rec, "relation") is None:
+                    job.problem(rec, "relation", "与户主关系不能为空（户主一行请填“户主”）")
+                continue
+            head_id = rec.values.get("head_id_number")
+            group = heads.get(head_id) if head_id else current
+            if group is None:
+                job.problem(rec, "head_id_number" if head_id else "relation",
+                            "本表中没有该户主身份证号的户主行" if head_id else
+                            "成员行上面没有户主行，无法确定属于哪一户（可填写“户主身份证号”）")
+                continue
+            group.members.append(rec)
+
+    def write(self) -> None:
+        job = self.job
+        code = job.kind.code
+        groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
+        fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
+        for i, group in enumerate(groups):
+            self.step(i)
+            if any(r.bad for r in group.recs):
+                continue
+            try:
+                with database.atomic():   # a refused household leaves nothing behind
+                    self.write_group(code, group, fresh)
+                    if any(r.bad for r in group.recs):
+                        raise _GroupRefused
+            except _GroupRefused:
+                pass
+
+    def write_group(self, code: str, group: Group, fresh: set[str]) -> None:
+        job, head, v = self.job, group.head, group.head.values
+        info = self.info(head)
+        household = households.household_of(info.id)
+        existing = None
+        if household is not None:
+            existing = (Enrollment.select().where(
+                (Enrollment.programme == code) & (Enrollment.status == "在保")
+                & ((Enrollment.household == household) | (Enrollment.person == info.id))).first())
+        if existing is not None and self.refuse_or_skip(head, "该户已在本项目中在保（同一户不能重复纳入）"):
+            return
+        if household is None:
+            household = self.service(head, households.create_household, info.id,
+                                     village=job.village_ids.get(v.get("village")), area=self.area(head))
+            if household is None:
+                return
+        in_household = {m.person_id for m in households.active_members(household)}
+        added = 0
+        for rec in group.members:
+            pid = self.info(rec).id
+            if pid not in in_household:
+                added += self.service(rec, households.add_member, household.id, pid,
+                                      rec.values["relation"]) is not None
+        if any(r.bad for r in group.recs):
+            return
+        details = {"classes": v["classes"]} if v.get("classes") else {}
+        account = "" if v["id_number"] in fresh else PersonProgrammeApplier.enrollment_account(head, info)
+        if existing is not None:
+            self.update(group, existing, details, account, added)
+            return
+        done = self.service(head, enrollments.enroll, code, info.id,
+                            start_month=v.get("start_month", job.month), household_id=household.id,
+                            covered_persons=v.get("covered_persons"),
+                            per_capita_income=v.get("per_capita_income"), amount=v.get("amount"),
+                            reason=v.get("amount_reason", ""), details=details, bank_account=account,
+                            hint=_MEMBERS_HINT)
+        if done is not None:
+            job.created += 1
+
+    def area(self, rec: Rec) -> str:
+        code = self.job.kind.code
+        if code != "bianyuan":
+            return "城镇" if code == "dibao_urban" else "农村"
+        village_id = self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id
+        village = Village.get_or_none(Village.id == village_id) if village_id else None
+        return "城镇" if village is not None and village.kind == "社区" else "农村"
+
+    def update(self, group: Group, e: Enrollment, details: dict, account: str, added: int) -> None:
+        job, head, v = self.job, group.head, group.head.values
+        month = max(job.month, e.start_month)
+        wanted = {**(e.details or {}), **details}
+        covered = v.get("covered_persons")
+        income = v.get("per_capita_income")
+        amount = v.get("amount")
+        changed = added > 0   # members added to the household count as an update
+        if ((covered is not None and covered != e.covered_persons)
+                or (income is not None and income != e.per_capita_income)
+                or wanted != (e.details or {}) or (amount is not None and amount != e.amount)):
+            if self.service(head, enrollments.change_amount, e.id, month=month, amount=amount,
+                            reason=v.get("amount_reason", ""), covered_persons=covered,
+                            per_capita_income=income, details=wanted, hint=_MEMBERS_HINT) is None:
+                return
+            changed = True
+        if "bank_account" in v and account != e.bank_account:
+            if self.service(head, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
+                return
+            changed = True
+        if changed:
+            job.updated += 1
+        else:
+            job.skipped += 1
+
+
+class _GroupRefused(Exception):
+    pass
+
+
+# --- ledgers ---------------------------------------------------------------------------------
+
+
+class LedgerApplier(Applier):
+    """relief / tupifang / deaths / cards: one service call per row."""
+
+    def check(self) -> None:
+        job = self.job
+        code = job.kind.code
+        if code == "relief":
+            job.check_file_duplicates(
+                lambda r: self._relief_key(r), "同一人同一救助类型同一审批日期在表中出现了两次")
+        elif code == "cards":
+            job.check_file_duplicates(
+                lambda r: self._card_key(r), "同一人同一证件类型同一办理日期在表中出现了两次")
+        else:
+            job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一身份证号在表中出现了两次")
+        job.check_names(may_rename=False)
+
+    @staticmethod
+    def _relief_key(rec: Rec):
+        v = rec.values
+        return (v.get("id_number"), v.get("case_type"), v.get("approved_date")) if "id_number" in v else None
+
+    @staticmethod
+    def _card_key(rec: Rec):
+        v = rec.values
+        return (v.get("id_number"), v.get("card_type"), v.get("issued_date")) if "id_number" in v else None
+
+    def write(self) -> None:
+        job = self.job
+        good = job.good()
+        self.register_new(good)
+        pids = [self.info(r).id for r in good if not r.bad]
+        existing = getattr(self, f"_existing_{job.kind.code}")(pids)
+        handle = getattr(self, f"_write_{job.kind.code}")
+        for i, rec in enumerate(good):
+            self.step(i)
+            if not rec.bad:
+                handle(rec, self.info(rec).id, existing)
+
+    def _done(self, result, updated: bool = False) -> None:
+        if result is None:
+            return
+        if updated:
+            self.job.updated += 1
+        else:
+            self.job.created += 1
+
+    def _changed_update(self, rec: Rec, fn, record_id, before: dict, wanted: dict) -> None:
+        changes = {k: val for k, val in wanted.items() if val is not None and before.get(k) != val}
+        if not changes:
+            self.job.skipped += 1
+            return
+        self._done(self.service(rec, fn, record_id, **changes), updated=True)
+
+    # relief
+
+    def _existing_relief(self, pids):
+        rows = ReliefCase.select().where(ReliefCase.person.in_(pids) & ~ReliefCase.cancelled)
+        return {(c.person_id, c.case_type, c.approved_date): c for c in rows}
+
+    def _write_relief(self, rec: Rec, pid: int, existing) -> None:
+        v = rec.values
+        kind = v.get("kind") or ("医疗救助" if "医疗" in v["case_type"] else "临时救助")
+        case = existing.get((pid, v["case_type"], v["approved_date"]))
+        if case is not None:
+            if not self.refuse_or_skip(rec, "该救助记录已登记（同一人同一救助类型同一审批日期）"):
+                self._changed_update(rec, ledgers.update_relief_case, case.id,
+                                     {"kind": case.kind, "amount": case.amount, "paid_date": case.paid_date,
+                                      "note": case.note},
+                                     {"kind": kind, "amount": v["amount"], "paid_date": v.get("paid_date"),
+                                      "note": v.get("note")})
+            return
+        self._done(self.service(rec, ledgers.add_relief_case, pid, kind=kind, case_type=v["case_type"],
+                                amount=v["amount"], approved_date=v["approved_date"],
+                                paid_date=v.get("paid_date"), note=v.get("note", "")))
+
+    # tupifang
+
+    def _existing_tupifang(self, pids):
+        rows = HouseSurvey.select().where(HouseSurvey.person.in_(pids)).order_by(HouseSurvey.id)
+        return {s.person_id: s for s in rows}
+
+    def _write_tupifang(self, rec: Rec, pid: int, existing) -> None:
+        v = rec.values
+        survey = existing.get(pid)
+        if survey is not None:
+            if self.refuse_or_skip(rec, "该户的土坯房改造记录已登记"):
+                return
+            keys = ("progress", "compensation", "transition_fee", "intention", "note", "pilot")
+            before = {k: getattr(survey, k) for k in keys}
+            wanted = {k: v.get(k) for k in keys}
+            changes = {k: val for k, val in wanted.items() if val is not None and before[k] != val}
+            corrections = {k: v[k] for k in ("persons", "survey_date") if k in v and getattr(survey, k) != v[k]}
+            if not changes and not corrections:
+                self.job.skipped += 1
+                return
+            with database.atomic():
+                if changes and self.service(rec, ledgers.update_house_survey, survey.id, **changes) is None:
+                    return
+                if corrections and self.service(rec, ledgers.correct_house_survey, survey.id,
+                                                **corrections) is None:
+                    return
+            self.job.updated += 1
+            return
+        village = self.job.village_ids.get(v.get("village"))
+        self._done(self.service(
+            rec, ledgers.add_house_survey, pid, persons=v["persons"], intention=v["intention"],
+            survey_date=v["survey_date"], family_type_hint=v.get("family_type", "一般群众"),
+            pilot=v.get("pilot", False), progress=v.get("progress", "未拆除"),
+            compensation=v.get("compensation", 0), transition_fee=v.get("transition_fee", 0),
+            village=village, note=v.get("note", "")))
+
+    # deaths
+
+    def _existing_deaths(self, pids):
+        return {d.person_id: d for d in Death.select().where(Death.person.in_(pids))}
+
+    def _write_deaths(self, rec: Rec, pid: int, existing) -> None:
+        v = rec.values
+        death = existing.get(pid)
+        if death is not None:
+            if self.refuse_or_skip(rec, "该人员已登记死亡"):
+                return
+            if death.death_date == v["death_date"]:
+                self.job.skipped += 1
+            else:
+                self.job.problem(rec, "death_date", "该人员已登记死亡且日期不同；死亡登记不能通过导入修改，"
+                                                    "请在“殡葬”中核对")
+            return
+        self._done(self.service(rec, deaths.register_death, pid, v["death_date"],
+                                cremated=v.get("cremated", True), funeral_home=v.get("funeral_home", ""),
+                                note=v.get("note", ""), default="death_date"))
+
+    # cards
+
+    def _existing_cards(self, pids):
+        rows = CardIssuance.select().where(CardIssuance.person.in_(pids))
+        return {(c.person_id, c.card_type, c.issued_date): c for c in rows}
+
+    def _write_cards(self, rec: Rec, pid: int, existing) -> None:
+        v = rec.values
+        card = existing.get((pid, v["card_type"], v["issued_date"]))
+        if card is not None:
+            if not self.refuse_or_skip(rec, "该证件已登记（同一人同一证件类型同一办理日期）"):
+                self._changed_update(rec, ledgers.update_card, card.id, {"number": card.number},
+                                     {"number": v.get("number")})
+            return
+        self._done(self.service(rec, ledgers.issue_card, pid, card_type=v["card_type"],
+                                issued_date=v["issued_date"], number=v.get("number", "")))
+
+
+def create_villages(job: Job) -> None:
+    """Add the unknown villages (create_villages=True), audited by the service."""
+    for name in job.unknown_villages:
+        try:
+            with database.atomic():
+                village = villages.add_village(name)
+        except DomainError as exc:
+            for rec in job.recs:
+                if rec.values.get("village") == name:
+                    job.problem(rec, "village", str(exc))
+            continue
+        job.village_ids[name] = village.id
+        job.villages_created.append(name)
+
+
+APPLIERS = {"persons": PersonsApplier, "person_programme": PersonProgrammeApplier,
+            "household_programme": HouseholdProgrammeApplier, "ledger": LedgerApplier}
+
+
+def applier_for(job: Job) -> Applier:
+    return APPLIERS[job.kind.shape](job)
+
+
+__all__ = ["MODES", "Applier", "applier_for", "create_villages", "column_for"]

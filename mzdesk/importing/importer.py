@@ -1,0 +1,189 @@
+"""Importing the office's old rosters and ledgers (DESIGN §3, §6, §8; issue 5).
+
+    table, mapping = detect("gaoling", path)          # the wizard's preview
+    result = run_import("gaoling", path, dry_run=True)
+
+The whole file goes in one transaction or not at all: every row is checked
+(cells, villages, persons, duplicates, then the services' own rules while
+writing) and all problems are collected; the transaction commits only if
+there are none and this is not a dry run. A refused file leaves the database
+as it was. What each KIND reads and decides is in kinds.py.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .. import audit
+from ..errors import ValidationError
+from ..models import database
+from . import kinds as kinds_module
+from .apply import MODES, applier_for
+from .apply import create_villages as add_unknown_villages
+from .job import Job, Mapping, Problem, auto_mapping
+from .reader import Skipped, Table, read_table
+
+KINDS = tuple(kinds_module.KINDS)
+MODE_LABELS = {"refuse": "拒绝导入", "skip": "跳过", "update": "更新"}
+
+__all__ = ["KINDS", "MODES", "Problem", "Mapping", "ImportResult", "detect", "run_import",
+           "write_report", "write_template"]
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    file_name: str
+    sheet: str
+    rows_total: int
+    created: int
+    updated: int
+    skipped: int
+    problems: list[Problem]
+    unknown_villages: list[str]
+    dry_run: bool
+    written: bool                      # True only when the transaction committed
+    persons_created: int = 0           # persons registered on the way (for programmes, ledgers)
+    villages_created: list[str] = field(default_factory=list)
+    header_row: int = 0
+    skipped_rows: list[Skipped] = field(default_factory=list)  # blank / 合计 rows the reader left out
+    mapping: Mapping = field(default_factory=Mapping)
+    on_duplicate: str = "refuse"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def kind_label(self) -> str:
+        return kinds_module.KINDS[self.kind].label
+
+    def summary(self) -> str:
+        """One Chinese sentence about what happened (or would happen)."""
+        if self.problems:
+            return (f"发现 {len(self.problems)} 个问题，整个文件未导入（没有写入任何数据）；"
+                    f"请按问题清单修改后重新导入")
+        verb = "将" if self.dry_run else "已"
+        parts = [f"新增 {self.created} 条"]
+        if self.updated:
+            parts.append(f"更新 {self.updated} 条")
+        if self.skipped:
+            parts.append(f"跳过已有 {self.skipped} 条")
+        if self.persons_created and self.kind != "persons":
+            parts.append(f"登记新人员 {self.persons_created} 人")
+        if self.villages_created:
+            parts.append(f"新建村(社区) {len(self.villages_created)} 个")
+        text = f"共 {self.rows_total} 行，{verb}" + "，".join(parts)
+        return text + ("（试导入，未写入）" if self.dry_run else "")
+
+
+def _kind(kind) -> kinds_module.Kind:
+    return kind if isinstance(kind, kinds_module.Kind) else kinds_module.get_kind(kind)
+
+
+def _read(spec: kinds_module.Kind, path, sheet) -> Table:
+    village = spec.field("village")
+    fill = village.headers if village else ()
+    return read_table(Path(path), sheet=sheet, known_headers=spec.known_headers(), fill_down=fill)
+
+
+def detect(kind, path, sheet: str | None = None) -> tuple[Table, Mapping]:
+    """The table found in the file and the column chosen for each field."""
+    spec = _kind(kind)
+    table = _read(spec, path, sheet)
+    return table, auto_mapping(spec, table.headers)
+
+
+def _checked_mapping(spec: kinds_module.Kind, table: Table, mapping: Mapping | dict | None) -> Mapping:
+    if mapping is None:
+        return auto_mapping(spec, table.headers)
+    columns = dict(mapping.columns if isinstance(mapping, Mapping) else mapping)
+    for key, header in list(columns.items()):
+        if spec.field(key) is None:
+            raise ValidationError(f"“{spec.label}”没有“{key}”这一项")
+        if not header:
+            del columns[key]
+        elif header not in table.headers:
+            raise ValidationError(f"表中没有“{header}”这一列")
+    return Mapping(columns)
+
+
+class _Rollback(Exception):
+    """Leaves the transaction without writing (a dry run, or problems found)."""
+
+
+def run_import(kind, path, *, sheet: str | None = None, mapping: Mapping | dict | None = None,
+               dry_run: bool = False, create_villages: bool = False, on_duplicate: str = "refuse",
+               progress: Callable[[int, int, str], None] | None = None,
+               today: dt.date | None = None) -> ImportResult:
+    """Import one sheet of a file; see the module's docstring.
+
+    progress(done, total, label) is called as rows are checked and written;
+    if it raises (a cancel button), nothing is written and the exception
+    goes on to the caller. `today` fixes the month taken for a blank
+    开始月份 and for updates (tests).
+    """
+    spec = _kind(kind)
+    if on_duplicate not in MODES:
+        raise ValidationError("重复记录的处理方式应为 refuse（拒绝）、skip（跳过）或 update（更新）")
+    table = _read(spec, path, sheet)
+    job = Job(spec, table, _checked_mapping(spec, table, mapping), create_villages=create_villages,
+              on_duplicate=on_duplicate, progress=progress, today=today)
+    job.progress(0, "正在检查")
+    job.parse()
+    job.resolve_villages()
+    job.load_registry()
+    applier = applier_for(job)
+    applier.check()
+    missing_column = any(p.row == table.header_row for p in job.problems)
+    written = False
+    if not missing_column:
+        try:
+            with database.atomic("IMMEDIATE"):
+                if create_villages:
+                    add_unknown_villages(job)
+                job.progress(len(job.recs), "正在写入")
+                applier.write()
+                if job.problems or dry_run:
+                    raise _Rollback
+                _record(job, Path(path).name)
+                job.progress(job.total_steps, "已完成")
+                written = True
+        except _Rollback:
+            pass
+    job.problems.sort(key=lambda p: (p.row, _column_order(job, p.column)))
+    return ImportResult(
+        kind=spec.code, file_name=table.file_name, sheet=table.sheet, rows_total=len(table.rows),
+        created=job.created, updated=job.updated, skipped=job.skipped, problems=job.problems,
+        unknown_villages=job.unknown_villages, dry_run=dry_run, written=written,
+        persons_created=job.persons_created, villages_created=job.villages_created,
+        header_row=table.header_row, skipped_rows=list(table.skipped), mapping=job.mapping,
+        on_duplicate=on_duplicate)
+
+
+def _column_order(job: Job, title: str) -> int:
+    headers = job.table.headers
+    return headers.index(title) if title in headers else len(headers)
+
+
+def _record(job: Job, file_name: str) -> None:
+    """One entry for the import as a whole, beside the entry of every record."""
+    audit.record("导入", "import", job.kind.code,
+                 after={"file": file_name, "sheet": job.sheet, "rows": len(job.recs),
+                        "created": job.created, "updated": job.updated, "skipped": job.skipped,
+                        "persons_created": job.persons_created, "villages_created": job.villages_created,
+                        "on_duplicate": job.on_duplicate},
+                 summary=f"导入{job.kind.label}：{len(job.recs)} 行，新增 {job.created}，"
+                         f"更新 {job.updated}，跳过 {job.skipped}")
+
+
+def write_report(result: ImportResult, path) -> Path:
+    from .report import write_report as _write
+    return _write(result, path)
+
+
+def write_template(kind, path) -> Path:
+    from .templates import write_template as _write
+    return _write(kind, path)
