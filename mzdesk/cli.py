@@ -11,7 +11,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import __version__, cli_district, cli_import, cli_payments, logs
+from . import __version__, cli_district, cli_import, cli_payments, cli_summary, logs
 from .errors import DomainError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 70
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_payments.add_parsers(sub)
     cli_import.add_parsers(sub)
     cli_district.add_parsers(sub)
+    cli_summary.add_parsers(sub)
     return parser
 
 
@@ -174,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             code = cli_import.COMMANDS[args.command](args, _open, _require_township)
         elif args.command in cli_district.COMMANDS:
             code = cli_district.COMMANDS[args.command](args, _open, _require_township)
+        elif args.command in cli_summary.COMMANDS:
+            code = cli_summary.COMMANDS[args.command](args, _open, _require_township)
         else:
             code = COMMANDS[args.command](args)
         sys.stdout.flush()  # a closed pipe shows up here, inside the handlers below
