@@ -49,11 +49,9 @@ def write_report(result, path) -> Path:
     title = WriteOnlyCell(ws, value=f"导入{'（试导入）' if result.dry_run else ''}问题清单")
     title.font = Font(bold=True, size=14)
     ws.append([title])
-    state = "已导入" if result.written else ("试导入，未写入" if result.dry_run and not result.problems
-                                             else "未导入（没有写入任何数据）")
     for label, value in (("文件", result.file_name), ("工作表", result.sheet),
                          ("导入类型", f"{result.kind_label}（{result.kind}）"),
-                         ("结果", f"{state}。{result.summary()}"),
+                         ("结果", result.summary()),
                          ("问题", f"{len(result.problems)} 个"),
                          ("生成时间", dt.datetime.now().strftime("%Y-%m-%d %H:%M"))):
         ws.append([_cell(ws, label, bold=True), _cell(ws, value)])
