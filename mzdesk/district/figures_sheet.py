@@ -4,7 +4,8 @@ One row per programme: every monthly programme, any other programme that
 paid in the year, 一次性补贴, then 临时救助 and 医疗救助; each with
 households (户数), persons (人数), the amount paid in the month and the
 amount paid in the year up to and including the month, in 元 with two
-decimals.  Where each number comes from:
+decimals, and for a monthly programme the enrollments added to and removed
+from its roll this month (本月新增 / 本月减少).  Where each number comes from:
 
 - households / persons of a monthly programme: its roll of the month
   (mzdesk.payments.month_roll, the lines that are paid: the same people the
@@ -18,11 +19,21 @@ decimals.  Where each number comes from:
   in PAID_STATES, 扣回 subtracted), so the 工作台 and this sheet agree.
 - 临时救助 / 医疗救助: the relief cases (not cancelled) approved in the month
   and in the year; 人数 there counts cases (人次).
+- added / removed of a monthly programme: the enrollments paid on this
+  month's roll and not on the previous month's, and the other way round
+  (`roll_changes`).  "On the roll" is the same set that 户数 / 人数 count and
+  the package's roster lists, so last month's roster plus 新增 minus 减少 is
+  this month's, line for line.  They count enrollments (households for 低保,
+  persons elsewhere); rows that are not a monthly roll leave them blank (None).
 
 The sheet is written with mzdesk.xlsx_export (the writer of 导出当前列表);
 `parse_rows` reads it back on the district side, and `digest` is the
 SHA-256 of the figures in a canonical form, kept in the manifest so that the
-district knows it read exactly the numbers the township wrote.
+district knows it read exactly the numbers the township wrote.  Packages
+written before 本月新增 / 本月减少 existed still read: the columns are found
+by their titles, the two new ones are optional (None when absent), and the
+digest covers them only on rows that have them, so an old package's digest
+is what it always was.
 """
 from __future__ import annotations
 
@@ -30,11 +41,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from ..figures import ONEOFF, ONEOFF_NAME, monthly_paid
 from ..listing import Column
 from ..models import PAID_STATES, Programme, database
 from ..services.common import month as norm_month
+from ..services.common import prev_month
 from ..payments import month_roll
 
 ZERO = Decimal("0.00")
@@ -55,6 +68,8 @@ COLUMNS = [
     Column("persons", "人数", align="right"),
     Column("amount_month", "本月发放金额(元)", align="right", width=18),
     Column("amount_year", "本年累计金额(元)", align="right", width=18),
+    Column("added", "本月新增", align="right"),
+    Column("removed", "本月减少", align="right"),
     Column("note", "说明", width=36),
     Column("code", "代码", text=True, width=16),
 ]
@@ -69,6 +84,8 @@ class FigureRow:
     amount_month: Decimal
     amount_year: Decimal
     note: str = ""
+    added: int | None = None  # enrollments new on the month's roll (monthly programmes only)
+    removed: int | None = None  # enrollments on last month's roll and not on this one
 
 
 def figures(month) -> list[FigureRow]:
@@ -85,12 +102,17 @@ def figures(month) -> list[FigureRow]:
                                   amount_year, NOTES[ONEOFF]))
             continue
         prog = programmes[key]
+        note = NOTES["household"] if prog.unit == "household" else ""
         if prog.monthly:
-            households, persons = _roll_counts(key, month)
+            lines = paid_lines(key, month)
+            households, persons = _roll_counts(lines)
+            added, removed = _changes(paid_lines(key, prev_month(month)), lines)
+            rows.append(FigureRow(key, prog.name, households, persons, amount_month, amount_year,
+                                  note, len(added), len(removed)))
         else:
             households, persons = _batch_counts(month, programme=key)
-        rows.append(FigureRow(key, prog.name, households, persons, amount_month, amount_year,
-                              NOTES["household"] if prog.unit == "household" else ""))
+            rows.append(FigureRow(key, prog.name, households, persons, amount_month, amount_year,
+                                  note))
     rows += _relief_rows(month)
     return rows
 
@@ -101,12 +123,29 @@ def total(rows: list[FigureRow]) -> FigureRow:
                      sum((r.amount_year for r in rows), ZERO), "户数、人数不跨项目相加")
 
 
-def _roll_counts(programme: str, month: str) -> tuple[int, int]:
+def paid_lines(programme: str, month: str) -> list[month_roll.RollLine]:
+    """The lines of the month's roll that are paid (the package's roster of the month)."""
+    return [line for line in month_roll.roll(programme, month) if not line.reason]
+
+
+def roll_changes(programme: str, month) -> tuple[list[int], list[int]]:
+    """(added, removed): ids of the enrollments that entered / left the paid roll this month."""
+    month = norm_month(month)
+    return _changes(paid_lines(programme, prev_month(month)), paid_lines(programme, month))
+
+
+def _changes(before: list[month_roll.RollLine], after: list[month_roll.RollLine]
+             ) -> tuple[list[int], list[int]]:
+    old = {line.enrollment_id for line in before}
+    new = {line.enrollment_id for line in after}
+    return sorted(new - old), sorted(old - new)
+
+
+def _roll_counts(lines: list[month_roll.RollLine]) -> tuple[int, int]:
     households: dict = {}
-    for line in month_roll.roll(programme, month):
-        if not line.reason:
-            key = line.household_id if line.household_id is not None else -line.person_id
-            households[key] = households.get(key, 0) + line.covered_persons
+    for line in lines:
+        key = line.household_id if line.household_id is not None else -line.person_id
+        households[key] = households.get(key, 0) + line.covered_persons
     return len(households), sum(households.values())
 
 
@@ -164,23 +203,48 @@ def sheet_rows(rows: list[FigureRow]) -> list[dict]:
 
 def _as_dict(r: FigureRow) -> dict:
     return {"code": r.code, "name": r.name, "households": r.households, "persons": r.persons,
-            "amount_month": r.amount_month, "amount_year": r.amount_year, "note": r.note}
+            "amount_month": r.amount_month, "amount_year": r.amount_year, "added": r.added,
+            "removed": r.removed, "note": r.note}
+
+
+def write_sheet(month, path, rows: list[FigureRow] | None = None,
+                township: str | None = None) -> Path:
+    """The month's 民政月报 as an xlsx file of its own (the sheet the package carries),
+    written whole or not at all.  `rows`: the month's figures when already computed."""
+    from ..services.settings import get_setting
+    from ..xlsx_export import write_list
+
+    month = norm_month(month)
+    path = Path(path)
+    write_list(path, title(township or get_setting("township"), month), COLUMNS,
+               sheet_rows(figures(month) if rows is None else rows), SHEET)
+    return path
+
+
+# The columns every sheet has had; 本月新增 / 本月减少 came later and may be absent.
+OPTIONAL = ("added", "removed")
 
 
 def parse_rows(cells: list[tuple]) -> list[FigureRow]:
     """The FigureRows of a sheet's cell values (as openpyxl returns them), 合计 left out.
 
+    The header row is the first that holds every title of the required
+    columns; each column is then read where its title stands, so a sheet
+    written before 本月新增 / 本月减少 existed reads with those as None.
     Raises ValueError when the sheet does not have the layout `sheet_rows` writes.
     """
-    titles = [c.title for c in COLUMNS]
+    required = {c.title: c.key for c in COLUMNS if c.key not in OPTIONAL}
+    optional = {c.title: c.key for c in COLUMNS if c.key in OPTIONAL}
     for i, row in enumerate(cells):
-        if [_text(v) for v in row[:len(titles)]] == titles:
+        titles = [_text(v) for v in row]
+        if all(t in titles for t in required):
             break
     else:
         raise ValueError("header row not found")
+    where = {key: titles.index(t) for t, key in {**required, **optional}.items() if t in titles}
     out = []
     for row in cells[i + 1:]:
-        values = dict(zip([c.key for c in COLUMNS], row))
+        values = {key: (row[col] if col < len(row) else None) for key, col in where.items()}
         code = _text(values.get("code"))
         if code == TOTAL_CODE:
             break
@@ -188,13 +252,23 @@ def parse_rows(cells: list[tuple]) -> list[FigureRow]:
             continue
         out.append(FigureRow(code, _text(values["name"]), whole_number(values["households"]),
                              whole_number(values["persons"]), money_value(values["amount_month"]),
-                             money_value(values["amount_year"]), _text(values.get("note"))))
+                             money_value(values["amount_year"]), _text(values.get("note")),
+                             *(_optional_count(values.get(key)) for key in OPTIONAL)))
     return out
 
 
+def _optional_count(value) -> int | None:
+    return None if value is None or _text(value) == "" else whole_number(value)
+
+
 def digest(rows: list[FigureRow]) -> str:
-    """SHA-256 of the figures in a canonical JSON form (the manifest's figures_sha256)."""
+    """SHA-256 of the figures in a canonical JSON form (the manifest's figures_sha256).
+
+    本月新增 / 本月减少 are part of a row's form only when it has them: the
+    rows of a package written before they existed keep their old digest.
+    """
     canonical = [[r.code, r.name, r.households, r.persons, str(r.amount_month), str(r.amount_year)]
+                 + ([r.added, r.removed] if (r.added, r.removed) != (None, None) else [])
                  for r in rows]
     text = json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

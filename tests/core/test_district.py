@@ -473,3 +473,105 @@ def test_command_line_export_add_report(towns, tmp_path, capsys):
     code, out, err = run(capsys, "--db", district_db, "district", "report", "--month", "2026-05",
                          "--out", report)
     assert code == 2 and err.strip() == "错误：还没有载入2026年5月的报送包"
+
+
+# --- 本月新增 / 本月减少 ---------------------------------------------------------------------
+
+def _paid_ids(code: str, month: str) -> set[int]:
+    from mzdesk.payments import month_roll
+    return {r.enrollment_id for r in month_roll.roll(code, month) if not r.reason}
+
+
+def test_added_and_removed_are_the_change_between_last_months_roll_and_this_ones(june):
+    from mzdesk.district.figures_sheet import roll_changes
+    from mzdesk.models import Enrollment
+    from mzdesk.services import deaths, enrollments, persons
+
+    from .people import new_id
+
+    before = {r.code: r for r in figures(MONTH)}
+    # June: a new 特困 person from June, a 低保 household stopped after May, a 优抚 death in May.
+    newcomer = persons.register_person(new_id(dt.date(1950, 3, 2)), "严新来", bank_name="农商银行",
+                                       bank_account="6230520000001234")
+    joined = enrollments.enroll("tekun", newcomer.id, start_month=MONTH, category="散居",
+                                details={"care_level": "全自理"})
+    stopped = (Enrollment.select().where((Enrollment.programme == "dibao_rural")
+                                         & (Enrollment.status == "在保")).order_by(Enrollment.id).first())
+    enrollments.stop(stopped.id, month="2026-05", reason="收入超标")
+    dead = (Enrollment.select().where((Enrollment.programme == "youfu") & (Enrollment.status == "在保"))
+            .order_by(Enrollment.id).first())
+    deaths.register_death(dead.person_id, dt.date(2026, 5, 20))
+
+    rows = {r.code: r for r in figures(MONTH)}
+    assert rows["tekun"].added == before["tekun"].added + 1
+    assert rows["dibao_rural"].removed == before["dibao_rural"].removed + 1
+    assert rows["youfu"].removed == before["youfu"].removed + 1
+    assert joined.id in roll_changes("tekun", MONTH)[0]
+    assert stopped.id in roll_changes("dibao_rural", MONTH)[1]
+    assert dead.id in roll_changes("youfu", MONTH)[1]
+    for code in MONTHLY:  # last month's roster + 新增 − 减少 is this month's, line for line
+        added, removed = roll_changes(code, MONTH)
+        assert (rows[code].added, rows[code].removed) == (len(added), len(removed))
+        assert (_paid_ids(code, "2026-05") | set(added)) - set(removed) == _paid_ids(code, MONTH)
+    for code in ("oneoff", "relief_temp", "relief_medical"):  # not a monthly roll: left blank
+        assert (rows[code].added, rows[code].removed) == (None, None)
+
+
+def test_the_sheet_carries_added_and_removed_and_reads_them_back(towns):
+    town = towns[0]
+    wb = openpyxl.load_workbook(town.plain / "民政月报.xlsx")
+    cells = list(wb.active.iter_rows(values_only=True))
+    header = list(cells[1])
+    assert header[:7] == ["项目", "户数", "人数", "本月发放金额(元)", "本年累计金额(元)", "本月新增", "本月减少"]
+    by_code = {row[header.index("代码")]: row for row in cells[2:]}
+    for f in town.figures:
+        row = by_code[f.code]
+        assert (row[5], row[6]) == (f.added, f.removed)
+        assert (f.added is None) == (f.code not in MONTHLY)
+    assert read_package(town.plain).figures == town.figures
+
+
+def _old_digest(rows) -> str:
+    """figures_sha256 as packages written before 本月新增 / 本月减少 have it."""
+    import hashlib
+    canonical = [[r.code, r.name, r.households, r.persons, str(r.amount_month), str(r.amount_year)]
+                 for r in rows]
+    return hashlib.sha256(json.dumps(canonical, ensure_ascii=False, separators=(",", ":"))
+                          .encode("utf-8")).hexdigest()
+
+
+def _rewrite_figures_file(pkg: Path, wb, **manifest_changes) -> None:
+    import hashlib
+    wb.save(pkg / "民政月报.xlsx")
+    data = (pkg / "民政月报.xlsx").read_bytes()
+    manifest = json.loads((pkg / "manifest.json").read_text("utf-8"))
+    manifest["files"][0].update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
+    manifest.update(manifest_changes)
+    (pkg / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
+
+
+def test_a_package_written_before_added_and_removed_existed_still_loads(towns, db, copy_of):
+    town = towns[0]
+    pkg = copy_of(town.plain)
+    wb = openpyxl.load_workbook(pkg / "民政月报.xlsx")
+    wb.active.delete_cols(6, 2)  # the old layout: 项目 … 本年累计金额(元), 说明, 代码
+    assert [c.value for c in wb.active[2]] == ["项目", "户数", "人数", "本月发放金额(元)",
+                                               "本年累计金额(元)", "说明", "代码"]
+    _rewrite_figures_file(pkg, wb, figures_sha256=_old_digest(town.figures))
+    package = read_package(pkg)
+    assert [(f.code, f.households, f.persons, f.amount_month, f.amount_year, f.added, f.removed)
+            for f in package.figures] == [
+        (f.code, f.households, f.persons, f.amount_month, f.amount_year, None, None)
+        for f in town.figures]
+    assert add_packages([pkg])[0].ok
+    assert DistrictFigure.select().count() == len(town.figures)
+
+
+def test_a_changed_added_figure_with_a_matching_file_checksum_is_refused(towns, db, copy_of):
+    pkg = copy_of(towns[0].plain)
+    wb = openpyxl.load_workbook(pkg / "民政月报.xlsx")
+    assert wb.active["F2"].value == "本月新增"
+    wb.active["F3"] = (wb.active["F3"].value or 0) + 1
+    _rewrite_figures_file(pkg, wb)
+    with pytest.raises(ValidationError, match="校验失败.*民政月报.xlsx"):
+        read_package(pkg)
