@@ -161,6 +161,12 @@ class MainWindow(QMainWindow):
         backup = QAction("备份数据库(&B)…", self)
         backup.triggered.connect(self.backup_database)
         menu.addAction(backup)
+        self.import_action = QAction("导入台账（Excel/WPS）(&I)…", self)
+        self.import_action.triggered.connect(self.import_ledger)
+        menu.addAction(self.import_action)
+        self.template_action = QAction("导出导入模板(&T)…", self)
+        self.template_action.triggered.connect(self.export_import_template)
+        menu.addAction(self.template_action)
         self.district_action = QAction("报送区局（U盘）(&D)…", self)
         self.district_action.triggered.connect(self.export_to_district)
         menu.addAction(self.district_action)
@@ -175,6 +181,18 @@ class MainWindow(QMainWindow):
         settings_action = QAction("乡镇、村(社区)与保障标准(&S)…", self)
         settings_action.triggered.connect(self.open_settings)
         settings_menu.addAction(settings_action)
+
+    def import_ledger(self) -> None:
+        from .dialogs.import_wizard import ImportWizard
+        wizard = ImportWizard(self)
+        wizard.imported.connect(lambda _result: self._on_changed(None))
+        wizard.exec()
+        if wizard.result_info is not None:
+            self._refresh_current()
+
+    def export_import_template(self) -> None:
+        from .dialogs.import_wizard import TemplateDialog
+        TemplateDialog(self).exec()
 
     def export_to_district(self) -> None:
         from .dialogs.district_export import DistrictExportDialog
