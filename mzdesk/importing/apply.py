@@ -9,8 +9,11 @@ column it is about; the importer rolls everything back if there is any.
 """
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+
+import peewee as pw
 
 from ..errors import DomainError
 from ..models import CardIssuance, Death, Enrollment, HouseSurvey, Person, ReliefCase, Village, database
@@ -36,6 +39,12 @@ def column_for(job: Job, message: str, default: str = "id_number") -> str:
         if word in message and job.kind.field(key) is not None:
             return key
     return default
+
+
+def _among(field, ids):
+    """field IN the ids, as one parameter (a ledger may name more persons than
+    SQLite takes parameters)."""
+    return field.in_(pw.SQL("(SELECT value FROM json_each(?))", (json.dumps(sorted(set(ids))),)))
 
 
 def _tags(text: str | None) -> list[str]:
@@ -339,8 +348,7 @@ class HouseholdProgrammeApplier(Applier):
         if existing is not None and self.refuse_or_skip(head, "该户已在本项目中在保（同一户不能重复纳入）"):
             return
         if household is None:
-            household = self.service(head, households.create_household, info.id,
-                                     village=job.village_ids.get(v.get("village")), area=self.area(head))
+            household = self.new_household(group, info)
             if household is None:
                 return
         in_household = {m.person_id for m in households.active_members(household)}
@@ -365,6 +373,20 @@ class HouseholdProgrammeApplier(Applier):
                             hint=_MEMBERS_HINT)
         if done is not None:
             job.created += 1
+
+    def new_household(self, group: Group, info: PersonInfo):
+        """create_household with every member at once (one audit entry, a third of
+        the queries); if the service refuses, the head alone and then each member,
+        so that the refusal lands on the member's own row."""
+        where = dict(village=self.job.village_ids.get(group.head.values.get("village")), area=self.area(group.head))
+        if group.members:
+            members = [(self.info(r).id, r.values["relation"]) for r in group.members]
+            try:
+                with database.atomic():
+                    return households.create_household(info.id, members=members, **where)
+            except DomainError:
+                pass
+        return self.service(group.head, households.create_household, info.id, **where)
 
     def area(self, rec: Rec) -> str:
         code = self.job.kind.code
@@ -463,7 +485,7 @@ class LedgerApplier(Applier):
     # relief
 
     def _existing_relief(self, pids):
-        rows = ReliefCase.select().where(ReliefCase.person.in_(pids) & ~ReliefCase.cancelled)
+        rows = ReliefCase.select().where(_among(ReliefCase.person, pids) & ~ReliefCase.cancelled)
         return {(c.person_id, c.case_type, c.approved_date): c for c in rows}
 
     def _write_relief(self, rec: Rec, pid: int, existing) -> None:
@@ -485,7 +507,7 @@ class LedgerApplier(Applier):
     # tupifang
 
     def _existing_tupifang(self, pids):
-        rows = HouseSurvey.select().where(HouseSurvey.person.in_(pids)).order_by(HouseSurvey.id)
+        rows = HouseSurvey.select().where(_among(HouseSurvey.person, pids)).order_by(HouseSurvey.id)
         return {s.person_id: s for s in rows}
 
     def _write_tupifang(self, rec: Rec, pid: int, existing) -> None:
@@ -521,7 +543,7 @@ class LedgerApplier(Applier):
     # deaths
 
     def _existing_deaths(self, pids):
-        return {d.person_id: d for d in Death.select().where(Death.person.in_(pids))}
+        return {d.person_id: d for d in Death.select().where(_among(Death.person, pids))}
 
     def _write_deaths(self, rec: Rec, pid: int, existing) -> None:
         v = rec.values
@@ -542,7 +564,7 @@ class LedgerApplier(Applier):
     # cards
 
     def _existing_cards(self, pids):
-        rows = CardIssuance.select().where(CardIssuance.person.in_(pids))
+        rows = CardIssuance.select().where(_among(CardIssuance.person, pids))
         return {(c.person_id, c.card_type, c.issued_date): c for c in rows}
 
     def _write_cards(self, rec: Rec, pid: int, existing) -> None:

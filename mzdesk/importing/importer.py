@@ -11,13 +11,16 @@ as it was. What each KIND reads and decides is in kinds.py.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from .. import audit
-from ..errors import ValidationError
+import peewee as pw
+
+from ..errors import ConflictError, ValidationError
 from ..models import database
 from . import kinds as kinds_module
 from .apply import MODES, applier_for
@@ -110,6 +113,18 @@ def _checked_mapping(spec: kinds_module.Kind, table: Table, mapping: Mapping | d
     return Mapping(columns)
 
 
+@contextlib.contextmanager
+def _write_lock():
+    """Another program holding the database (the window saving, a second
+    import) for longer than the busy timeout: say so instead of failing."""
+    try:
+        yield
+    except pw.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            raise ConflictError("数据库正被其他窗口或程序写入，请稍后再导入") from None
+        raise
+
+
 class _Rollback(Exception):
     """Leaves the transaction without writing (a dry run, or problems found)."""
 
@@ -141,7 +156,7 @@ def run_import(kind, path, *, sheet: str | None = None, mapping: Mapping | dict 
     written = False
     if not missing_column:
         try:
-            with database.atomic("IMMEDIATE"):
+            with _write_lock(), database.atomic("IMMEDIATE"):
                 if create_villages:
                     add_unknown_villages(job)
                 job.progress(len(job.recs), "正在写入")

@@ -694,3 +694,30 @@ def test_xls_from_libreoffice_imports(township, tmp_path):
     result = run("gaoling", tmp_path / "g.xls")
     assert result.written and result.created == created
     check()
+
+
+def test_a_member_in_another_household_is_named_on_its_own_row(township, tmp_path):
+    other = persons.register_person(new_id(dt.date(1955, 1, 1)), "别家户主", village="长丰村")
+    taken = persons.register_person(new_id(dt.date(1980, 1, 1)), "别家成员", village="长丰村")
+    households.create_household(other.id, members=[(taken.id, "子女")])
+    rows = [["张大山", new_id(dt.date(1960, 1, 1)), "户主", 2], ["刘桂兰", new_id(dt.date(1962, 1, 1), "女"), "配偶", None],
+            ["别家成员", taken.id_number, "子女", None]]
+    result = run("dibao_rural", sheet(tmp_path / "d.xlsx", ["姓名", "身份证号", "与户主关系", "保障人数"], rows))
+    assert [(r, c) for r, c, _, _ in problems(result)] == [(5, "身份证号")]
+    assert "已是另一户" in result.problems[0].reason and not result.written
+
+
+def test_a_database_busy_elsewhere_is_said_plainly(township, tmp_path, db):
+    import sqlite3
+    from mzdesk.errors import ConflictError
+    path, _, _ = _gaoling(tmp_path / "g.xlsx")
+    other = sqlite3.connect(db.database)
+    other.execute("BEGIN IMMEDIATE")
+    db.execute_sql("PRAGMA busy_timeout = 50")
+    try:
+        with pytest.raises(ConflictError, match="数据库正被其他窗口或程序写入"):
+            run("gaoling", path)
+    finally:
+        other.rollback()
+        other.close()
+    assert run("gaoling", path).written
