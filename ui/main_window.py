@@ -38,6 +38,7 @@ TABS = (
     ("ui.tabs.tupifang", "TupifangTab", "土坯房改造"),
     ("ui.tabs.funeral_elderly", "FuneralElderlyTab", "殡葬与老龄"),
     ("ui.tabs.payments", "PaymentsTab", "资金发放"),
+    ("ui.tabs.statistics", "StatisticsTab", "统计报表"),
 )
 
 APP_TITLE = "民政桌面"
