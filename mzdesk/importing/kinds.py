@@ -63,8 +63,11 @@ Programmes
   rows. With a 与户主关系 column every row is a person: a 户主 row starts a
   household and carries its amount; the rows after it (or the rows whose
   户主身份证号 names it) are its members, registered if new and added to the
-  household (add_member). A blank relation is a problem, not a guess. A
-  blank 保障人数 means every member.
+  household (add_member). A 与户主关系 column left blank on every row is the
+  common layout (a template has the column); once some rows fill it, a blank
+  relation is a problem, not a guess. A blank 保障人数 means every member.
+  A refused member is named on its own row (the household is first created
+  with all its members at once, then, if the service refuses, one by one).
 - A bank account on a programme row goes to the enrollment when the person
   is already registered with another account, else it is the new person's
   own account.

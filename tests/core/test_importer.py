@@ -303,6 +303,25 @@ def test_bulk_path_writes_exactly_what_the_services_write(township, tmp_path):
         assert set(x.after) == set(y.after) and x.after["id"] == one
 
 
+def test_bulk_audit_entries_read_back_as_the_services_write_them(township, tmp_path):
+    """Details, a quote in a name, money with fen: SQLite's json_object against audit.snapshot."""
+    a, b = new_id(dt.date(1950, 1, 1)), new_id(dt.date(1950, 1, 1))
+    path = sheet(tmp_path / "t.xlsx", ["姓名", "身份证号", "供养方式", "自理能力", "供养机构", "金额", "金额说明", "备注"],
+                 [['王"老\\五', a, "集中", "半失能", "镇敬老院", "1400.5", "按实际", None]])
+    assert run("tekun", path).written
+    p = persons.register_person(b, '王"老\\五')
+    e = enrollments.enroll("tekun", p.id, start_month="2026-06", category="集中", amount="1400.5",
+                           reason="按实际", details={"care_level": "半失能", "institution": "镇敬老院"})
+    imported = Person.get(Person.id_number == a)
+    x = audit.history("enrollment", Enrollment.get(Enrollment.person == imported).id)[0].after
+    y = audit.history("enrollment", e.id)[0].after
+    assert x["details"] == y["details"] == {"care_level": "半失能", "institution": "镇敬老院"}
+    assert x["amount"] == y["amount"] == "1400.50"
+    assert {k: v for k, v in x.items() if k not in ("id", "person", "created_at")} == \
+        {k: v for k, v in y.items() if k not in ("id", "person", "created_at")}
+    assert audit.history("person", imported.id)[0].after["name"] == '王"老\\五'
+
+
 def test_derived_values_agree_with_idcard():
     for number in (idcard.make("510112", dt.date(1940, 2, 29), 7), idcard.make("510112", dt.date(2000, 12, 31), 8)):
         assert bulk._derived(number) == (idcard.sex(number), idcard.birth_date(number))
