@@ -189,8 +189,8 @@ def test_double_click_lists_exactly_the_records_behind_a_figure_and_opens_one(
                for r in range(dialog.model.rowCount())) == f["dibao_urban"]["persons"]
     save_screenshot(dialog, "statistics_records")
 
-    # A row opens the household in the 低保 tab (which the clerk has looked at before:
-    # see the xfail below for a roster tab not yet shown).
+    # A row opens the household in the 低保 tab (one the clerk has looked at before;
+    # the next test starts from a roster tab never shown).
     window.show_page(DibaoTab)
     window.show_page(StatisticsTab)
     target = dialog.records.targets[0]
@@ -214,9 +214,6 @@ def test_double_click_lists_exactly_the_records_behind_a_figure_and_opens_one(
     assert dialogs[-1].records.table == "batch_line" and dialogs[-1].model.rowCount() == n
 
 
-@pytest.mark.xfail(strict=True, reason="RosterTab.reveal selects only among rows loaded: a roster "
-                   "tab never shown has none, so open_record of an active enrollment finds nothing "
-                   "(ui/tabs/roster_tab.py; LedgerTab.reveal refreshes first)")
 def test_a_record_opens_in_a_roster_tab_not_shown_before(qtbot, june, answers, dialogs):
     window, tab = _tab(qtbot)
     _double_click_figure(qtbot, tab.figures_view.tree, tab.figures_view.item_for("dibao_urban.households"), 1)

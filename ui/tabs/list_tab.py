@@ -37,6 +37,7 @@ class ListTab(QWidget):
         self.source = source
         self.model = SourceTableModel(source, self)
         self._filter_getters: dict[str, Callable[[], object]] = {}
+        self._combos: list[QComboBox] = []  # the drop-down filters, for widen()
         self._selection_buttons: list[QPushButton] = []
         self._add_action: Callable[[], None] | None = None
         self.loaded = False  # nothing is queried until the tab is first shown
@@ -92,6 +93,7 @@ class ListTab(QWidget):
         self.filter_bar.addWidget(QLabel(label))
         self.filter_bar.addWidget(combo)
         self._filter_getters[key] = combo.currentData
+        self._combos.append(combo)
         return combo
 
     def add_action(self, text: str, slot: Callable[[], None], *, needs_selection: bool = False,
@@ -174,6 +176,45 @@ class ListTab(QWidget):
         if row >= 0:
             self.table.selectRow(row)
         return row >= 0
+
+    # --- finding a record, and showing a form's result --------------------------
+
+    def widen(self, search: str = "") -> None:
+        """Every filter to 全部 and the search box to `search`, then refresh."""
+        for combo in self._combos:
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(None), 0))
+            combo.blockSignals(False)
+        self.search.blockSignals(True)
+        self.search.setText(search)
+        self.search.blockSignals(False)
+        self._search_timer.stop()
+        self.refresh()
+
+    def reveal(self, record_id) -> bool:
+        """Select a record, loading the list first if it was never shown and
+        widening the filters (全部, no search) when they hide it."""
+        if not self.loaded:
+            self.refresh()
+        if not self.source.contains(self.filters(), record_id):
+            self.widen()
+        while self.model.row_of_id(record_id) < 0 and self.model.canFetchMore():
+            self.model.fetchMore()
+        if not self.select_id(record_id):
+            return False
+        self.table.scrollTo(self.model.index(self.model.row_of_id(record_id), 0))
+        self.update_actions()
+        return True
+
+    def run(self, dialog, record_id=None) -> bool:
+        """Show a form; once it saved, refresh and select its record."""
+        if not dialog.exec():
+            return False
+        saved = getattr(dialog, "saved_id", None) or record_id
+        self.after_write()
+        if saved is not None:
+            self.reveal(saved)
+        return True
 
     def showEvent(self, event) -> None:
         # Tabs load when first shown, so the window opens without querying

@@ -28,7 +28,6 @@ class LedgerTab(ListTab):
 
     def __init__(self, source, parent: QWidget | None = None):
         super().__init__(source, parent)
-        self._combos: list[QComboBox] = []
         self._choices: list[tuple[QComboBox, Callable[[], list]]] = []
 
     # --- building ------------------------------------------------------------
@@ -36,7 +35,6 @@ class LedgerTab(ListTab):
     def combo(self, key: str, label: str, options, default: int = 0) -> QComboBox:
         combo = self.add_combo_filter(key, label, options, default)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self._combos.append(combo)
         return combo
 
     def choice_combo(self, key: str, label: str, values: Callable[[], list]) -> QComboBox:
@@ -86,42 +84,6 @@ class LedgerTab(ListTab):
         edit = getattr(self, "edit", None)
         if edit is not None and self.selected_id() is not None:
             self._guarded(edit)
-
-    def run(self, dialog, record_id=None) -> bool:
-        """Show a form; once it saved, refresh and select its record."""
-        if not dialog.exec():
-            return False
-        saved = getattr(dialog, "saved_id", None) or record_id
-        self.after_write()
-        if saved is not None:
-            self.reveal(saved)
-        return True
-
-    def widen(self, search: str = "") -> None:
-        """Every filter to 全部 and the search box to `search`, then refresh."""
-        for combo in self._combos:
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(combo.findData(None), 0))
-            combo.blockSignals(False)
-        self.search.blockSignals(True)
-        self.search.setText(search)
-        self.search.blockSignals(False)
-        self._search_timer.stop()
-        self.refresh()
-
-    def reveal(self, record_id) -> bool:
-        """Select a record; widens the filters (全部, no search) when they hide it."""
-        if not self.loaded:
-            self.refresh()
-        if not self.source.contains(self.filters(), record_id):
-            self.widen()
-        while self.model.row_of_id(record_id) < 0 and self.model.canFetchMore():
-            self.model.fetchMore()
-        if not self.select_id(record_id):
-            return False
-        self.table.scrollTo(self.model.index(self.model.row_of_id(record_id), 0))
-        self.update_actions()
-        return True
 
 
 class PersonsTab(LedgerTab):

@@ -44,7 +44,6 @@ class RosterTab(ListTab):
         self.EXPORT_NAME = f"{title}名单"
         self.names = dict(Programme.select(Programme.code, Programme.name)
                           .where(Programme.code.in_(self.programmes)).tuples())
-        self._combos: list[QComboBox] = []
         self.add_filters()
         self.village_combo = self._combo("village", "村(社区)", [(ALL, None)])
         self.status_combo = self._combo("status", "状态", [(ACTIVE, ACTIVE), (STOPPED, STOPPED),
@@ -70,7 +69,6 @@ class RosterTab(ListTab):
     def _combo(self, key: str, label: str, options, default: int = 0) -> QComboBox:
         combo = self.add_combo_filter(key, label, options, default)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self._combos.append(combo)
         return combo
 
     def _reload_choices(self) -> None:
@@ -129,14 +127,14 @@ class RosterTab(ListTab):
         if programme is None:
             return
         from ..forms.enrollment_form import EnrollmentForm
-        self._run(EnrollmentForm(self, programme=programme), None)
+        self.run(EnrollmentForm(self, programme=programme), None)
 
     def edit(self) -> None:
         row = self.selected_row()
         if row is None:
             return
         from ..forms.enrollment_form import EnrollmentForm
-        self._run(EnrollmentForm(self, programme=row["programme"], enrollment_id=row["id"]),
+        self.run(EnrollmentForm(self, programme=row["programme"], enrollment_id=row["id"]),
                   row["id"])
 
     def stop(self) -> None:
@@ -144,14 +142,14 @@ class RosterTab(ListTab):
         if row is None or row["status"] != ACTIVE:
             return
         from ..forms.stop_resume import StopDialog
-        self._run(StopDialog(self, row["id"]), row["id"])
+        self.run(StopDialog(self, row["id"]), row["id"])
 
     def resume(self) -> None:
         row = self.selected_row()
         if row is None or row["status"] != STOPPED:
             return
         from ..forms.stop_resume import ResumeDialog
-        self._run(ResumeDialog(self, row["id"]), row["id"])
+        self.run(ResumeDialog(self, row["id"]), row["id"])
 
     def show_history(self) -> None:
         row = self.selected_row()
@@ -160,43 +158,6 @@ class RosterTab(ListTab):
         from ..dialogs.history import HistoryDialog
         title = f"{row['name']} — {self.names.get(row['programme'], self.TITLE)}"
         HistoryDialog(self, "enrollment", row["id"], title).exec()
-
-    def _run(self, dialog, record_id) -> None:
-        """Show a form; once it saved, refresh and keep its record selected."""
-        if not dialog.exec():
-            return
-        saved = getattr(dialog, "saved_id", None) or record_id
-        self.after_write()
-        if saved is not None:
-            self.reveal(saved)
-
-    # --- finding a record ---------------------------------------------------------
-
-    def reveal(self, enrollment_id) -> bool:
-        """Select a record; widens the filters (全部, no search) when they hide it."""
-        if not self.source.contains(self.filters(), enrollment_id):
-            self._widen_filters()
-        return self._select_loaded(enrollment_id)
-
-    def _widen_filters(self) -> None:
-        for combo in self._combos:
-            combo.blockSignals(True)
-            combo.setCurrentIndex(max(combo.findData(None), 0))
-            combo.blockSignals(False)
-        self.search.blockSignals(True)
-        self.search.clear()
-        self.search.blockSignals(False)
-        self._search_timer.stop()
-        self.refresh()
-
-    def _select_loaded(self, enrollment_id) -> bool:
-        while self.model.row_of_id(enrollment_id) < 0 and self.model.canFetchMore():
-            self.model.fetchMore()
-        if not self.select_id(enrollment_id):
-            return False
-        self.table.scrollTo(self.model.index(self.model.row_of_id(enrollment_id), 0))
-        self.update_actions()
-        return True
 
     def open_record(self, table: str, record_id: int) -> bool:
         if table == "enrollment":
