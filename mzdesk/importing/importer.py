@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -143,6 +144,25 @@ def run_import(kind, path, *, sheet: str | None = None, mapping: Mapping | dict 
     spec = _kind(kind)
     if on_duplicate not in MODES:
         raise ValidationError("重复记录的处理方式应为 refuse（拒绝）、skip（跳过）或 update（更新）")
+    with _no_cyclic_gc():
+        return _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today)
+
+
+@contextlib.contextmanager
+def _no_cyclic_gc():
+    """A 20,000-row file makes about a million small objects that all stay alive
+    until the end; the cyclic collector would walk them again and again (a
+    tenth of the import's time). Reference counting still frees the rest."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today) -> ImportResult:
     table = _read(spec, path, sheet)
     job = Job(spec, table, _checked_mapping(spec, table, mapping), create_villages=create_villages,
               on_duplicate=on_duplicate, progress=progress, today=today)

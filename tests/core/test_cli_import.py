@@ -158,3 +158,15 @@ def test_import_needs_a_township(capsys, tmp_path):
     path = roster(tmp_path / "g.xlsx", [["郑老汉", elder(85), "长丰村", 50]])
     code, _, err = run(capsys, tmp_path / "empty.sqlite3", "import", "gaoling", str(path))
     assert code == 2 and ("不存在" in err or "请先运行 mzdesk init" in err)
+
+
+@pytest.mark.parametrize("kind", ["persons", "dibao_urban", "dibao_rural", "tekun", "youfu", "gaoling", "canji",
+                                  "bianyuan", "relief", "tupifang", "deaths", "cards"])
+def test_every_kind_imports_from_the_command_line(capsys, township, db_path, tmp_path, kind):
+    from .test_importer import GOOD
+    path, created, _ = GOOD[kind](tmp_path / f"{kind}.xlsx")   # some need the registry: built before closing
+    dbmod.close_database()
+    code, out, err = run(capsys, db_path, "import", kind, str(path))
+    assert code == 0, out + err
+    assert f"已新增 {created} 条" in out
+    assert count(db_path, "audit_log") > 0
