@@ -27,7 +27,7 @@ from typing import Iterable
 
 import peewee as pw
 
-from .. import audit, idcard
+from .. import audit
 from ..errors import ConflictError, ValidationError
 from ..fields import JSONField, MoneyField, dumps
 from ..models import Enrollment, Person, Programme, database

@@ -19,8 +19,8 @@ from mzdesk.errors import ValidationError
 from mzdesk.importing import bulk
 from mzdesk.importing.importer import KINDS, Mapping, detect, run_import, write_report, write_template
 from mzdesk.importing.kinds import KINDS as SPECS
-from mzdesk.models import (AuditLog, CardIssuance, Death, Enrollment, EnrollmentEvent, Household,
-                           HouseholdMember, HouseSurvey, Person, PersonTag, ReliefCase, Village)
+from mzdesk.models import (AuditLog, CardIssuance, Death, Enrollment, EnrollmentEvent, Household, HouseSurvey,
+                           Person, ReliefCase, Village)
 from mzdesk.search import person_ids
 from mzdesk.services import deaths, enrollments, households, persons, villages
 
