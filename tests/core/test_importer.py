@@ -740,3 +740,36 @@ def test_a_database_busy_elsewhere_is_said_plainly(township, tmp_path, db):
         other.rollback()
         other.close()
     assert run("gaoling", path).written
+
+
+def test_a_registered_household_is_skipped_whole_or_updated_with_its_new_member(township, tmp_path):
+    head, wife = new_id(dt.date(1960, 1, 1)), new_id(dt.date(1962, 1, 1), "女")
+    h = persons.register_person(head, "张大山", village="长丰村")
+    hh = households.create_household(h.id)
+    e = enrollments.enroll("dibao_rural", h.id, start_month="2023-01", household_id=hh.id)
+    path = sheet(tmp_path / "d.xlsx", ["姓名", "身份证号", "与户主关系", "保障人数"],
+                 [["张大山", head, "户主", 2], ["刘桂兰", wife, "妻子", None]])
+    skipped = run("dibao_rural", path, on_duplicate="skip")
+    assert (skipped.skipped, skipped.written) == (1, True)
+    assert [m.person.name for m in households.active_members(hh)] == ["张大山"]   # skip adds nobody
+    updated = run("dibao_rural", path, on_duplicate="update")
+    assert (updated.updated, updated.created, updated.written) == (1, 0, True)
+    assert [m.person.name for m in households.active_members(hh)] == ["张大山", "刘桂兰"]
+    e = Enrollment.get_by_id(e.id)
+    assert (e.covered_persons, e.amount) == (2, Decimal("1300.00"))
+    assert [(x.kind, x.month) for x in enrollments.events(e.id)] == [("开始", "2023-01"), ("调整", "2026-06")]
+
+
+def test_a_registered_house_survey_is_updated(township, tmp_path):
+    from mzdesk.services import ledgers
+    a = new_id(dt.date(1960, 1, 1))
+    p = persons.register_person(a, "沈土房", village="长丰村")
+    survey = ledgers.add_house_survey(p.id, persons=3, intention="原址重建", survey_date=dt.date(2024, 4, 1))
+    path = sheet(tmp_path / "t.xlsx", ["户主姓名", "身份证号", "家庭人数", "改造意愿", "改造进度", "拆迁补偿费", "调查日期"],
+                 [["沈土房", a, 4, "原址重建", "已建成", 8000, "2024-04-01"]])
+    assert "该户的土坯房改造记录已登记" in run("tupifang", path).problems[0].reason
+    result = run("tupifang", path, on_duplicate="update")
+    assert result.updated == 1 and result.written
+    s = HouseSurvey.get_by_id(survey.id)
+    assert (s.persons, s.progress, s.compensation) == (4, "已建成", Decimal("8000.00"))
+    assert HouseSurvey.select().count() == 1
