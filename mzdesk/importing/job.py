@@ -42,7 +42,7 @@ class Mapping:
         return self.columns.get(key)
 
 
-@dataclass
+@dataclass(slots=True)
 class Rec:
     """One data row of the file."""
 
