@@ -6,6 +6,7 @@ and 1M payment lines; Python only shapes the few grouped rows returned.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ import peewee as pw
 from peewee import JOIN, fn
 
 from .models import PAID_STATES, Batch, BatchLine, Enrollment, Programme
+from .payments import month_roll
 from .money import from_fen
 from .services.common import month as norm_month
 from .services.common import prev_month
@@ -35,8 +37,14 @@ class ProgrammeFigures:
     monthly_total: Decimal  # sum of the active monthly amounts
 
 
-def programme_figures() -> list[ProgrammeFigures]:
-    """One row per programme, in programme order, from one grouped query."""
+def programme_figures(month: str | None = None) -> list[ProgrammeFigures]:
+    """One row per programme, in programme order.
+
+    Monthly programmes are counted on the roll of `month` (default: this
+    month) with the same query the batches and the summary use
+    (`month_roll.enrolled_totals`); the others by their 在保 enrollments.
+    """
+    month = norm_month(month or dt.date.today())
     query = (Programme
              .select(Programme.code, Programme.name, Programme.unit, Programme.monthly,
                      fn.COUNT(Enrollment.id),
@@ -48,9 +56,14 @@ def programme_figures() -> list[ProgrammeFigures]:
                        Programme.sort_order)
              .order_by(Programme.sort_order, Programme.code)
              .tuples())
-    return [ProgrammeFigures(code, name, unit, bool(monthly), count or 0, persons or 0,
-                             from_fen(int(fen or 0)))
-            for code, name, unit, monthly, count, persons, fen in query]
+    rows = []
+    for code, name, unit, monthly, count, persons, fen in query:
+        if monthly:
+            count, persons, total = month_roll.enrolled_totals(code, month)
+        else:
+            total = from_fen(int(fen or 0))
+        rows.append(ProgrammeFigures(code, name, unit, bool(monthly), count or 0, persons or 0, total))
+    return rows
 
 
 # --- payments per month ------------------------------------------------------

@@ -24,6 +24,10 @@ from ..services.common import prev_month
 
 # Why someone on the roll is not paid (codes the SQL returns → Chinese).
 STOPPED, DEAD, NO_ACCOUNT, ZERO = "停保", "死亡", "无银行账号", "金额为零"
+# Still enrolled in the month, even when not paid (no account yet, zero amount):
+# who the counts of the 工作台 and of the summary include.
+ENROLLED = ("", NO_ACCOUNT, ZERO)
+_ENROLLED_SQL = ", ".join(f"'{code}'" for code in ENROLLED)  # constants, not user text
 
 _ROLL = """
 WITH ev AS (
@@ -87,6 +91,16 @@ def roll(programme: str, month) -> list[RollLine]:
     cursor = database.execute_sql(f"{_ROLL} SELECT {_COLUMNS} FROM roll {_ORDER}",
                                   _params(programme, month))
     return [_line(row) for row in cursor.fetchall()]
+
+
+def enrolled_totals(programme: str, month) -> tuple[int, int, Decimal]:
+    """(enrollments, persons covered, monthly amount) of those still enrolled in
+    `month`, as one aggregate over the same roll the batches are made from."""
+    cursor = database.execute_sql(
+        f"{_ROLL} SELECT COUNT(*), COALESCE(SUM(covered_persons), 0), COALESCE(SUM(amount), 0)"
+        f" FROM roll WHERE code IN ({_ENROLLED_SQL})", _params(programme, norm_month(month)))
+    count, persons, fen = cursor.fetchone()
+    return count, persons, from_fen(int(fen))
 
 
 def insert_lines(batch_id: int, programme: str, month: str) -> int:

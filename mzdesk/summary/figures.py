@@ -53,7 +53,7 @@ from . import ledger_figures
 ZERO = Decimal("0.00")
 DIBAO = ("dibao_urban", "dibao_rural")
 # Reasons for which someone on a roll is left out of the payment but still enrolled.
-_STILL_ENROLLED = ("", month_roll.NO_ACCOUNT, month_roll.ZERO)
+_STILL_ENROLLED = month_roll.ENROLLED
 DISPERSED, CENTRALIZED = "散居", "集中"
 NO_INSTITUTION = "未注明机构"
 # The seed's 重点优抚对象 categories, in its order; enrollment categories map onto them.

@@ -93,3 +93,14 @@ def test_nothing_paid(township):
     result = figures.monthly_paid("2022-12")
     assert all(a == 0 for values in result.values() for _, a in values)
     assert figures.month_totals(result)[-1] == ("2022-12", D("0.00"))
+
+
+def test_workbench_counts_are_the_summary_counts(june):
+    from mzdesk.summary import summary_figures
+
+    by_code = {f.code: f for f in figures.programme_figures("2026-06")}
+    summary = summary_figures("2026-01", "2026-06")
+    for code in ("dibao_urban", "dibao_rural"):
+        assert (by_code[code].enrollments, by_code[code].persons) == \
+            (summary[code]["households"], summary[code]["persons"])
+    assert by_code["tekun"].enrollments == summary["tekun"]["persons"]
