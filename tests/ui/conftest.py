@@ -71,3 +71,23 @@ def retype(qtbot, edit, text: str) -> None:
     edit.setFocus()
     edit.selectAll()
     qtbot.keyClicks(edit, text)
+
+
+@pytest.fixture
+def messages(monkeypatch):
+    """Every message box answered (Yes to a question), and what it said kept as (kind, text)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[tuple[str, str]] = []
+
+    def box(kind):
+        def show(parent, title, text, *args, **kwargs):
+            shown.append((kind, text))
+            if kind == "question":
+                return QMessageBox.StandardButton.Yes
+            return QMessageBox.StandardButton.Ok
+        return staticmethod(show)
+
+    for kind in ("question", "information", "warning", "critical"):
+        monkeypatch.setattr(QMessageBox, kind, box(kind))
+    return shown

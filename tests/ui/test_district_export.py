@@ -9,7 +9,7 @@ import errno
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QMessageBox
+from PySide6.QtWidgets import QLineEdit
 
 from mzdesk.district import package as package_mod
 from mzdesk.district import read_package
@@ -24,7 +24,6 @@ from .conftest import save_screenshot
 
 MONTH = "2026-06"
 PACKAGE = "民政报送_茶店镇_2026-06"
-YES = QMessageBox.StandardButton.Yes
 
 
 @pytest.fixture
@@ -32,22 +31,6 @@ def paid_june(june):
     for programme in batches.monthly_programmes():
         batches.approve(batches.create_regular(programme.code, MONTH).id)
     return june
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """Every message box answered Yes, and what it said kept."""
-    shown: list[tuple[str, str]] = []
-
-    def box(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, text))
-            return YES if kind == "question" else QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("question", "information", "warning", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, box(kind))
-    return shown
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QWizard
+from PySide6.QtWidgets import QWizard
 
 from mzdesk.importing import importer
 from mzdesk.models import Enrollment, Person, Village
@@ -31,22 +31,6 @@ COMMIT = QWizard.WizardButton.CommitButton
 FINISH = QWizard.WizardButton.FinishButton
 BACK = QWizard.WizardButton.BackButton
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """Every message box answered, and what it said kept."""
-    shown: list[tuple[str, str]] = []
-
-    def box(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, text))
-            return QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("information", "warning", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, box(kind))
-    return shown
 
 
 @pytest.fixture

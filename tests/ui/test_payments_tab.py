@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtPrintSupport import QPrintPreviewWidget
-from PySide6.QtWidgets import QApplication, QMessageBox, QWizard
+from PySide6.QtWidgets import QApplication, QWizard
 
 from mzdesk.models import Batch, BatchLine, Enrollment
 from mzdesk.payments import bank, batches
@@ -34,28 +34,11 @@ from .conftest import SCREENSHOTS, retype, save_screenshot, type_text
 
 SCREEN = (1366, 768)
 TODAY = dt.date(2026, 6, 10)
-YES = QMessageBox.StandardButton.Yes
 
 
 @pytest.fixture
 def demo(june):
     return june
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """Every message box answered Yes, and what it said kept."""
-    shown: list[tuple[str, str]] = []
-
-    def box(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, text))
-            return YES if kind == "question" else QMessageBox.StandardButton.Ok
-        return staticmethod(show)
-
-    for kind in ("question", "information", "warning", "critical"):
-        monkeypatch.setattr(QMessageBox, kind, box(kind))
-    return shown
 
 
 def _tab(qtbot) -> tuple[MainWindow, PaymentsTab]:
