@@ -113,6 +113,60 @@ def destinations(volumes: list[Volume] | None = None) -> list[Destination]:
 
 # --- the dialog -------------------------------------------------------------------------
 
+class FolderList(QListWidget):
+    """Where to save a file for the office: removable drives first, then the
+    usual folders; a folder the clerk picks elsewhere is added and selected."""
+
+    def __init__(self, choose_title: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.choose_title = choose_title
+
+    def load(self, extra: tuple[str, Path] | None = None) -> None:
+        """The offered folders; `extra` (label, path), e.g. the folder used last
+        time, goes right after the removable drives."""
+        self.clear()
+        offered = destinations()
+        for d in offered:
+            item = QListWidgetItem(d.label)
+            item.setData(PATH_ROLE, str(d.path))
+            if d.removable:
+                item.setToolTip("可移动磁盘（U盘）")
+            self.addItem(item)
+        if extra is not None and self.row_of(extra[1]) < 0:
+            item = QListWidgetItem(extra[0])
+            item.setData(PATH_ROLE, str(Path(extra[1])))
+            self.insertItem(sum(1 for d in offered if d.removable), item)
+        if self.count():
+            self.setCurrentRow(0)
+
+    def row_of(self, path: Path | str) -> int:
+        path = str(Path(path))
+        for row in range(self.count()):
+            if self.item(row).data(PATH_ROLE) == path:
+                return row
+        return -1
+
+    def set_folder(self, path: Path | str) -> None:
+        """Select `path` in the list, adding it when it is not there."""
+        row = self.row_of(path)
+        if row < 0:
+            item = QListWidgetItem(str(Path(path)))
+            item.setData(PATH_ROLE, str(Path(path)))
+            self.addItem(item)
+            row = self.count() - 1
+        self.setCurrentRow(row)
+
+    def folder(self) -> Path | None:
+        item = self.currentItem()
+        return Path(item.data(PATH_ROLE)) if item is not None else None
+
+    def choose(self) -> None:
+        start = str(self.folder() or Path.home())
+        path = QFileDialog.getExistingDirectory(self, self.choose_title, start)
+        if path:
+            self.set_folder(path)
+
+
 class BankExportDialog(QDialog):
     """After exec(), `result_info` is the ExportResult when a file was written."""
 
@@ -141,7 +195,7 @@ class BankExportDialog(QDialog):
         template_row.addWidget(self.template_combo, 1)
         template_row.addWidget(self.manage_button)
 
-        self.folder_list = QListWidget()
+        self.folder_list = FolderList("选择保存银行文件的文件夹")
         self.other_button = QPushButton("选择其他文件夹…")
         self.other_button.clicked.connect(self.choose_folder)
         self.file_edit = QLineEdit()
@@ -214,37 +268,16 @@ class BankExportDialog(QDialog):
     # --- folder ----------------------------------------------------------------
 
     def load_folders(self) -> None:
-        self.folder_list.clear()
-        for d in destinations():
-            item = QListWidgetItem(d.label)
-            item.setData(PATH_ROLE, str(d.path))
-            if d.removable:
-                item.setToolTip("可移动磁盘（U盘）")
-            self.folder_list.addItem(item)
-        if self.folder_list.count():
-            self.folder_list.setCurrentRow(0)
+        self.folder_list.load()
 
     def set_folder(self, path: Path | str) -> None:
-        """Select `path` in the list, adding it when it is not there."""
-        path = str(Path(path))
-        for row in range(self.folder_list.count()):
-            if self.folder_list.item(row).data(PATH_ROLE) == path:
-                self.folder_list.setCurrentRow(row)
-                return
-        item = QListWidgetItem(path)
-        item.setData(PATH_ROLE, path)
-        self.folder_list.addItem(item)
-        self.folder_list.setCurrentItem(item)
+        self.folder_list.set_folder(path)
 
     def folder(self) -> Path | None:
-        item = self.folder_list.currentItem()
-        return Path(item.data(PATH_ROLE)) if item is not None else None
+        return self.folder_list.folder()
 
     def choose_folder(self) -> None:
-        start = str(self.folder() or Path.home())
-        path = QFileDialog.getExistingDirectory(self, "选择保存银行文件的文件夹", start)
-        if path:
-            self.set_folder(path)
+        self.folder_list.choose()
 
     def target(self) -> Path | None:
         folder, name = self.folder(), self.file_edit.text().strip()

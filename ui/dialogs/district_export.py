@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QMessageBox,
-                               QPushButton, QVBoxLayout, QWidget)
+# QFileDialog is used through FolderList; tests patch it here.
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog,  # noqa: F401
+                               QFormLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QVBoxLayout, QWidget)
 
 from mzdesk.district import PackageResult, export_package, package_name
 from mzdesk.district.encryption import check_password
@@ -25,11 +25,10 @@ from mzdesk.services.settings import township_name
 
 from ..messages import describe
 from ..prefs import qsettings
-from .bank_export import destinations
+from .bank_export import FolderList
 
 TITLE = "报送区局（U盘）"
 FOLDER_KEY = "district_export/folder"
-PATH_ROLE = Qt.ItemDataRole.UserRole
 MONTHS_OFFERED = 24
 
 
@@ -65,7 +64,7 @@ class DistrictExportDialog(QDialog):
         hint.setWordWrap(True)
         hint.setStyleSheet("color: #707070;")
 
-        self.folder_list = QListWidget()
+        self.folder_list = FolderList("选择保存报送包的文件夹（如U盘）")
         self.other_button = QPushButton("选择其他文件夹…")
         self.other_button.clicked.connect(self.choose_folder)
         self.target_label = QLabel()
@@ -112,49 +111,19 @@ class DistrictExportDialog(QDialog):
         self.month_combo.setCurrentIndex(index)
 
     def load_folders(self) -> None:
-        self.folder_list.clear()
-        offered = destinations()
-        for d in offered:
-            item = QListWidgetItem(d.label)
-            item.setData(PATH_ROLE, str(d.path))
-            if d.removable:
-                item.setToolTip("可移动磁盘（U盘）")
-            self.folder_list.addItem(item)
         last = qsettings().value(FOLDER_KEY)
-        if last and Path(last).is_dir() and self._row_of(str(Path(last))) < 0:
-            item = QListWidgetItem(f"上次报送的文件夹  {last}")
-            item.setData(PATH_ROLE, str(Path(last)))
-            self.folder_list.insertItem(sum(1 for d in offered if d.removable), item)
-        if self.folder_list.count():
-            self.folder_list.setCurrentRow(0)
+        extra = (f"上次报送的文件夹  {last}", Path(last)) if last and Path(last).is_dir() else None
+        self.folder_list.load(extra)
         self._update_target()
 
-    def _row_of(self, path: str) -> int:
-        for row in range(self.folder_list.count()):
-            if self.folder_list.item(row).data(PATH_ROLE) == path:
-                return row
-        return -1
-
     def set_folder(self, path: Path | str) -> None:
-        """Select `path` in the list, adding it when it is not there."""
-        path = str(Path(path))
-        row = self._row_of(path)
-        if row < 0:
-            item = QListWidgetItem(path)
-            item.setData(PATH_ROLE, path)
-            self.folder_list.addItem(item)
-            row = self.folder_list.count() - 1
-        self.folder_list.setCurrentRow(row)
+        self.folder_list.set_folder(path)
 
     def folder(self) -> Path | None:
-        item = self.folder_list.currentItem()
-        return Path(item.data(PATH_ROLE)) if item is not None else None
+        return self.folder_list.folder()
 
     def choose_folder(self) -> None:
-        start = str(self.folder() or Path.home())
-        path = QFileDialog.getExistingDirectory(self, "选择保存报送包的文件夹（如U盘）", start)
-        if path:
-            self.set_folder(path)
+        self.folder_list.choose()
 
     def target(self) -> Path | None:
         folder = self.folder()
