@@ -6,11 +6,27 @@ clerk gets a polite message naming the log file.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from mzdesk.errors import DomainError
 
 TITLE = "民政桌面"
+ERROR_STYLE = "color: #c00000;"
+
+
+def error_label() -> QLabel:
+    """A red line under a form or page for a refusal; hidden while empty."""
+    label = QLabel()
+    label.setStyleSheet(ERROR_STYLE)
+    label.setWordWrap(True)
+    label.hide()
+    return label
+
+
+def show_text(label: QLabel, text: str) -> None:
+    """Show `text` in an error_label(), or hide it when there is none."""
+    label.setText(text)
+    label.setVisible(bool(text))
 
 
 def unexpected_text(log_path) -> str:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from mzdesk.payments import bank, batches
 
-from ..messages import describe
+from ..messages import describe, error_label
 from ..prefs import qsettings
 
 FOLDER_KEY = "bank_export/folder"
@@ -201,10 +201,7 @@ class BankExportDialog(QDialog):
         self.file_edit = QLineEdit()
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c00000;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
 
         form = QFormLayout()
         form.addRow("银行模板", template_row)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QFileDialog, QGroupBox
 
 from mzdesk.payments import bank, batches
 
-from ..messages import describe
+from ..messages import describe, error_label
 from ..table_model import RowListModel, read_only_table
 
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -82,10 +82,7 @@ class BankReturnDialog(QDialog):
         splitter.addWidget(self.unmatched_box)
         splitter.setSizes([300, 120])
 
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c00000;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         self.apply_button = QPushButton("确认登记")
         self.apply_button.setToolTip("把上表中的明细登记为发放失败")
         self.apply_button.clicked.connect(self.apply)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 
 from mzdesk.payments import bank
 
-from ..messages import describe, show_error
+from ..messages import describe, error_label, show_error
 
 NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -176,10 +176,7 @@ class TemplateEditor(QDialog):
         self.form = TemplateForm()
         self.save_button = QPushButton("保存模板")
         self.save_button.clicked.connect(self.save)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c00000;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
         right = QVBoxLayout()
         right.addWidget(self.form, 1)
         right.addWidget(self.error)

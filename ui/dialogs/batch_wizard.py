@@ -20,14 +20,13 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QFormLayout, 
 from mzdesk.errors import DomainError, ValidationError
 from mzdesk.payments import batches
 
-from ..messages import describe
+from ..messages import describe, error_label, show_text
 from ..table_model import RowListModel, read_only_table
 from ..widgets import MoneyEdit, MonthEdit, VillageCombo
 
 COMMON_SUBSIDIES = ("元旦春节生活补贴", "临时价格补贴", "低保门诊救助金", "大病补充医疗保险补贴", "学生补助")
 ALL_VILLAGES = "全部村(社区)"
 ANY_TAG = "不限"
-ERROR_STYLE = "color: #c00000;"
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
@@ -60,19 +59,6 @@ class RollLinesModel(RowListModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (2, 3):
             return RIGHT
         return None
-
-
-def _error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def _show_error(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
 
 
 class ChoosePage(QWizardPage):
@@ -172,7 +158,7 @@ class ChoosePage(QWizardPage):
         self.stack.addWidget(regular_box)
         self.stack.addWidget(oneoff_box)
         self.kind_group.idToggled.connect(lambda i, on: on and self.stack.setCurrentIndex(i))
-        self.error = _error_label()
+        self.error = error_label()
 
         layout = QVBoxLayout(self)
         layout.addLayout(kinds)
@@ -224,15 +210,15 @@ class ChoosePage(QWizardPage):
         return batches.preview_regular(programme, month), (programme, month)
 
     def validatePage(self) -> bool:
-        _show_error(self.error, "")
+        show_text(self.error, "")
         QGuiApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             preview, plan = self.make_preview()
         except DomainError as exc:
-            _show_error(self.error, str(exc))
+            show_text(self.error, str(exc))
             return False
         except Exception as exc:  # noqa: BLE001 - logged by describe(), shown politely
-            _show_error(self.error, describe(exc))
+            show_text(self.error, describe(exc))
             return False
         finally:
             QGuiApplication.restoreOverrideCursor()
@@ -264,7 +250,7 @@ class PreviewPage(QWizardPage):
         splitter.addWidget(self.lines_box)
         splitter.addWidget(self.left_box)
         splitter.setSizes([430, 560])
-        self.error = _error_label()
+        self.error = error_label()
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.summary)
@@ -273,7 +259,7 @@ class PreviewPage(QWizardPage):
 
     def initializePage(self) -> None:
         preview = self.wizard().preview
-        _show_error(self.error, "")
+        show_text(self.error, "")
         self.heading.setText(preview.name)
         self.lines_model.set_rows(preview.lines)
         self.left_model.set_rows(preview.left_out)
@@ -345,7 +331,7 @@ class BatchWizard(QWizard):
 
             def work(_progress):
                 return batches.create_regular(programme, month).id
-        _show_error(self.preview_page.error, "")
+        show_text(self.preview_page.error, "")
         self._progress = TaskProgressDialog(self, "创建发放批次", work,
                                             label=f"正在创建“{self.preview.name}”……")
         self._progress.succeeded.connect(self._created)
@@ -365,7 +351,7 @@ class BatchWizard(QWizard):
 
     def _failed(self, error: BaseException) -> None:
         self._end_progress()
-        _show_error(self.preview_page.error, describe(error))
+        show_text(self.preview_page.error, describe(error))
 
     def reject(self) -> None:
         if not self.is_busy():

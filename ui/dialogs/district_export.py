@@ -23,7 +23,7 @@ from mzdesk.figures import last_paid_month, months_ending
 from mzdesk.services.common import month as norm_month
 from mzdesk.services.settings import township_name
 
-from ..messages import describe
+from ..messages import describe, error_label
 from ..prefs import qsettings
 from .bank_export import FolderList
 
@@ -69,10 +69,7 @@ class DistrictExportDialog(QDialog):
         self.other_button.clicked.connect(self.choose_folder)
         self.target_label = QLabel()
         self.target_label.setWordWrap(True)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #c00000;")
-        self.error.setWordWrap(True)
-        self.error.hide()
+        self.error = error_label()
 
         form = QFormLayout()
         form.addRow("报送月份", self.month_combo)

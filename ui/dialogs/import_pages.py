@@ -25,6 +25,7 @@ from mzdesk.importing.importer import MODE_LABELS, MODES, ImportResult
 from mzdesk.importing.job import shown
 from mzdesk.importing.kinds import KINDS, Kind
 
+from ..messages import ERROR_STYLE, error_label, show_text  # noqa: F401 (show_text: the wizard's too)
 from ..table_model import RowListModel, read_only_table
 
 # The KINDs as the office names its ledgers (DESIGN §8 order).
@@ -36,7 +37,6 @@ KIND_LABELS = {
 AUTO_SHEET = "（自动：第一个有表头的工作表）"
 NOT_IMPORTED = "（不导入）"
 PREVIEW_ROWS = 50
-ERROR_STYLE = "color: #c00000;"
 HINT_STYLE = "color: #707070;"
 PROBLEM_BACKGROUND = QColor("#fde2e2")
 PROBLEM_TEXT = QColor("#c00000")
@@ -49,19 +49,6 @@ MODE_HELP = {
 
 def kind_label(code: str) -> str:
     return KIND_LABELS.get(code) or KINDS[code].label
-
-
-def error_label() -> QLabel:
-    label = QLabel()
-    label.setStyleSheet(ERROR_STYLE)
-    label.setWordWrap(True)
-    label.hide()
-    return label
-
-
-def show_text(label: QLabel, text: str) -> None:
-    label.setText(text)
-    label.setVisible(bool(text))
 
 
 def hint_label(text: str = "") -> QLabel:
