@@ -81,6 +81,10 @@ def cmd_district(args, open_db, require_township) -> int:
             raise DomainError(f"输出文件应以 .xlsx 结尾：{out.name}")
         path = intake.district_report(args.month, out)
         print(f"已输出汇总表 {path}（{len(intake.loaded_packages(args.month))} 个乡镇）")
+        lacking = intake.without_changes(intake.report_rows(args.month))
+        if lacking:  # blank cells the clerk would otherwise take for "no change"
+            print(f"注：{'、'.join(lacking)}的报送包没有本月新增、本月减少（由旧版本生成或载入），"
+                  "汇总表中为空白")
         return EXIT_OK
     packages = intake.loaded_packages(args.month)
     for p in packages:

@@ -12,6 +12,14 @@ township and programme, then 合计 per programme over the townships, and the
 amounts of all programmes; a second sheet lists the packages it was made
 from, a third the ID numbers that stand on the rosters of more than one
 township in the month (someone paid twice).
+
+本月新增 / 本月减少 (enrollments that entered / left a monthly programme's
+paid roll) are kept as the township reported them, NULL where it reported
+none: rows that are not a monthly roll, packages written before the township
+side had them, and packages loaded before migration 0006.  The report shows
+those blank, never 0, and a programme's 合计 of them is blank as soon as one
+township lacks them: a sum that leaves a township out is not the district's
+figure.  A note under the table names such townships.
 """
 from __future__ import annotations
 
@@ -100,7 +108,8 @@ def _load(p: Package, replace: bool) -> AddResult:
         DistrictFigure.insert_many(
             [{"package": row.id, "position": i, "code": f.code, "name": f.name,
               "households": f.households, "persons": f.persons, "amount_month": f.amount_month,
-              "amount_year": f.amount_year, "note": f.note}
+              "amount_year": f.amount_year, "note": f.note, "added": f.added,
+              "removed": f.removed}
              for i, f in enumerate(p.figures)]).execute()
         lines = [{"package": row.id, "programme": code, "seq": e.seq, "village": e.village,
                   "name": e.name, "id_number": e.id_number, "covered_persons": e.covered_persons,
@@ -140,6 +149,8 @@ class ReportRow:
     persons: int | None
     amount_month: Decimal
     amount_year: Decimal
+    added: int | None = None  # 本月新增; None: not reported (or, on 合计, not by every township)
+    removed: int | None = None  # 本月减少
 
 
 def report_rows(month) -> list[ReportRow]:
@@ -155,16 +166,29 @@ def report_rows(month) -> list[ReportRow]:
     rows, sums, names = [], {}, {}
     for f in figures:
         rows.append(ReportRow(f.package.township, f.code, f.name, f.households, f.persons,
-                              f.amount_month, f.amount_year))
+                              f.amount_month, f.amount_year, f.added, f.removed))
         names.setdefault(f.code, f.name)
-        h, p, m, y = sums.get(f.code, (0, 0, ZERO, ZERO))
-        sums[f.code] = (h + f.households, p + f.persons, m + f.amount_month, y + f.amount_year)
-    for code, (h, p, m, y) in sums.items():
-        rows.append(ReportRow(TOTAL_NAME, code, names[code], h, p, m, y))
+        h, p, m, y, a, r = sums.get(f.code, (0, 0, ZERO, ZERO, 0, 0))
+        sums[f.code] = (h + f.households, p + f.persons, m + f.amount_month, y + f.amount_year,
+                        _plus(a, f.added), _plus(r, f.removed))
+    for code, (h, p, m, y, a, r) in sums.items():
+        rows.append(ReportRow(TOTAL_NAME, code, names[code], h, p, m, y, a, r))
     rows.append(ReportRow(TOTAL_NAME, "total", "全部项目", None, None,
                           sum((v[2] for v in sums.values()), ZERO),
                           sum((v[3] for v in sums.values()), ZERO)))
     return rows
+
+
+def _plus(total: int | None, value: int | None) -> int | None:
+    """A sum that stays None once one township has not reported the figure."""
+    return None if total is None or value is None else total + value
+
+
+def without_changes(rows: list[ReportRow]) -> list[str]:
+    """The townships whose rows carry no 本月新增 / 本月减少 at all (an older package or load)."""
+    towns = dict.fromkeys(r.township for r in rows if r.township != TOTAL_NAME)
+    having = {r.township for r in rows if r.added is not None or r.removed is not None}
+    return [t for t in towns if t not in having]
 
 
 def duplicates(month) -> list[tuple]:
@@ -193,9 +217,15 @@ def district_report(month, out_path) -> Path:
     ws = wb.active
     ws.title = "汇总"
     _table(ws, title, [("乡镇", 12), ("项目", 20), ("户数", 10), ("人数", 10),
-                       ("本月发放金额(元)", 18), ("本年累计金额(元)", 18), ("代码", 16)],
-           [(r.township, r.name, r.households, r.persons, r.amount_month, r.amount_year, r.code)
-            for r in rows], text_columns={6})
+                       ("本月发放金额(元)", 18), ("本年累计金额(元)", 18), ("本月新增", 10),
+                       ("本月减少", 10), ("代码", 16)],
+           [(r.township, r.name, r.households, r.persons, r.amount_month, r.amount_year,
+             r.added, r.removed, r.code) for r in rows], text_columns={8})
+    lacking = without_changes(rows)
+    if lacking:  # after a blank row, so the table ends where its rows do
+        ws.append([])
+        ws.append([f"注：{'、'.join(lacking)}的报送包没有本月新增、本月减少（由旧版本生成或载入），"
+                   "表中为空白，相关项目合计中的这两项也为空白。"])
     _table(wb.create_sheet("报送情况"), f"{title}：报送情况",
            [("乡镇", 12), ("区(县)", 12), ("月份", 10), ("制作时间", 20), ("载入时间", 20),
             ("文件数", 8), ("是否加密", 10), ("报送包", 36)],

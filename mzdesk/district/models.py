@@ -1,4 +1,4 @@
-"""The district side's tables (migration 0004): packages loaded from townships.
+"""The district side's tables (migrations 0004, 0006): packages loaded from townships.
 
 They subclass mzdesk.models.BaseModel, so they are bound to the same database
 proxy as every other model when mzdesk.db opens a file.  They are kept out of
@@ -44,6 +44,10 @@ class DistrictFigure(BaseModel):
     amount_month = MoneyField()
     amount_year = MoneyField()
     note = pw.CharField(default="")
+    # 本月新增 / 本月减少 (migration 0006): NULL where the township reported none (not a
+    # monthly roll, or a package or a load older than these columns), never read as 0.
+    added = pw.IntegerField(null=True)
+    removed = pw.IntegerField(null=True)
 
 
 class DistrictRosterLine(BaseModel):

@@ -106,9 +106,32 @@ def copy_of(tmp_path):
     return make
 
 
-def report_sheet(path: Path) -> list[tuple]:
-    wb = openpyxl.load_workbook(path)
-    return [row for row in wb["汇总"].iter_rows(min_row=3, values_only=True)]
+def report_sheet(path: Path) -> list[dict]:
+    """The rows of the report's 汇总 table, keyed by their column titles (row 2); the table
+    ends at the first blank row (a note may follow)."""
+    ws = openpyxl.load_workbook(path)["汇总"]
+    header = [c.value for c in ws[2]]
+    assert header == ["乡镇", "项目", "户数", "人数", "本月发放金额(元)", "本年累计金额(元)",
+                      "本月新增", "本月减少", "代码"]
+    rows = []
+    for row in ws.iter_rows(min_row=3, values_only=True):
+        if all(v is None for v in row):
+            break
+        rows.append(dict(zip(header, row)))
+    return rows
+
+
+def report_note(path: Path) -> str:
+    """The note under the 汇总 table ('' when there is none)."""
+    ws = openpyxl.load_workbook(path)["汇总"]
+    found = [row[0] for row in ws.iter_rows(min_row=3, values_only=True)
+             if isinstance(row[0], str) and row[0].startswith("注：")]
+    return found[0] if found else ""
+
+
+def changes(row: dict) -> tuple:
+    """(本月新增, 本月减少) of a report row, as the cells hold them (None when blank)."""
+    return row["本月新增"], row["本月减少"]
 
 
 def money(value) -> Decimal:
@@ -145,13 +168,18 @@ def test_export_then_district_add_then_report_gives_the_townships_own_figures(to
     assert read_package(town.plain).figures == town.figures
     out = district_report(MONTH, tmp_path / "汇总.xlsx")
     rows = report_sheet(out)
-    own = [r for r in rows if r[0] == "茶店镇"]
-    assert [(r[6], r[1], r[2], r[3], money(r[4]), money(r[5])) for r in own] == [
-        (f.code, f.name, f.households, f.persons, f.amount_month, f.amount_year) for f in town.figures]
-    totals = {r[6]: r for r in rows if r[0] == "合计"}
+    own = [r for r in rows if r["乡镇"] == "茶店镇"]
+    assert [(r["代码"], r["项目"], r["户数"], r["人数"], money(r["本月发放金额(元)"]),
+             money(r["本年累计金额(元)"]), *changes(r)) for r in own] == [
+        (f.code, f.name, f.households, f.persons, f.amount_month, f.amount_year, f.added, f.removed)
+        for f in town.figures]
+    totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
     for f in town.figures:  # one township: the district's 合计 is the township itself
-        assert (totals[f.code][2], money(totals[f.code][4])) == (f.households, f.amount_month)
-    assert money(totals["total"][4]) == sum((f.amount_month for f in town.figures), D(0))
+        assert (totals[f.code]["户数"], money(totals[f.code]["本月发放金额(元)"]), *changes(totals[f.code])) \
+            == (f.households, f.amount_month, f.added, f.removed)
+    assert money(totals["total"]["本月发放金额(元)"]) == sum((f.amount_month for f in town.figures), D(0))
+    assert changes(totals["total"]) == (None, None)  # enrollments of different programmes: not added
+    assert report_note(out) == ""
     # the rosters came in whole, IDs as text
     lines = DistrictRosterLine.select().where(DistrictRosterLine.programme == "dibao_rural")
     assert [(x.name, x.id_number, x.covered_persons, x.amount) for x in lines.order_by(DistrictRosterLine.seq)] \
@@ -179,16 +207,21 @@ def test_two_townships_add_up(towns, db, tmp_path):
     assert all(r.ok for r in results), [r.message for r in results]
     assert [p.township for p in loaded_packages(MONTH)] == ["白鹤镇", "茶店镇"]  # by name
     rows = report_sheet(district_report(MONTH, tmp_path / "r.xlsx"))
-    totals = {r[6]: r for r in rows if r[0] == "合计"}
+    totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
     a, b = ({f.code: f for f in t.figures} for t in towns)
     for code in a:
-        assert totals[code][2] == a[code].households + b[code].households
-        assert totals[code][3] == a[code].persons + b[code].persons
-        assert money(totals[code][4]) == a[code].amount_month + b[code].amount_month
-        assert money(totals[code][5]) == a[code].amount_year + b[code].amount_year
+        assert totals[code]["户数"] == a[code].households + b[code].households
+        assert totals[code]["人数"] == a[code].persons + b[code].persons
+        assert money(totals[code]["本月发放金额(元)"]) == a[code].amount_month + b[code].amount_month
+        assert money(totals[code]["本年累计金额(元)"]) == a[code].amount_year + b[code].amount_year
+        if code in MONTHLY:
+            assert changes(totals[code]) == (a[code].added + b[code].added,
+                                             a[code].removed + b[code].removed)
+        else:
+            assert changes(totals[code]) == (None, None)
     grand = sum((f.amount_month for t in towns for f in t.figures), D(0))
-    assert money(totals["total"][4]) == grand
-    assert {r[0] for r in rows} == {"茶店镇", "白鹤镇", "合计"}
+    assert money(totals["total"]["本月发放金额(元)"]) == grand
+    assert {r["乡镇"] for r in rows} == {"茶店镇", "白鹤镇", "合计"}
 
 
 def test_the_same_person_in_two_townships_is_listed(towns, db, tmp_path, copy_of):
@@ -270,7 +303,7 @@ def test_one_bad_package_does_not_stop_the_others(towns, db, copy_of):
     assert [p.township for p in loaded_packages()] == ["茶店镇"]
 
 
-def test_a_package_loaded_twice_is_refused_unless_replaced(towns, db):
+def test_a_package_loaded_twice_is_refused_unless_replaced(towns, db, tmp_path):
     assert add_packages([towns[0].plain])[0].ok
     [again] = add_packages([towns[0].plain])
     assert not again.ok and "已于" in again.message and "替换" in again.message
@@ -283,6 +316,11 @@ def test_a_package_loaded_twice_is_refused_unless_replaced(towns, db):
     assert [p.id for p in loaded_packages()] == [rows[1].id]
     actions = [a.action for a in AuditLog.select().where(AuditLog.entity == "district_package")]
     assert actions == ["载入报送包", "替换报送包"]
+    rows = report_sheet(district_report(MONTH, tmp_path / "r.xlsx"))  # the replaced load not counted
+    totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
+    assert [r["乡镇"] for r in rows].count("茶店镇") == len(towns[0].figures)
+    assert [(totals[f.code]["户数"], *changes(totals[f.code])) for f in towns[0].figures] \
+        == [(f.households, f.added, f.removed) for f in towns[0].figures]
 
 
 def test_a_report_without_packages_is_refused(db, tmp_path):
@@ -465,7 +503,7 @@ def test_command_line_export_add_report(towns, tmp_path, capsys):
     code, out, err = run(capsys, "--db", district_db, "district", "report", "--month", MONTH,
                          "--out", report)
     assert code == 0 and report.exists() and "1 个乡镇" in out
-    assert [r[0] for r in report_sheet(report)].count("茶店镇") == len(towns[0].figures)
+    assert [r["乡镇"] for r in report_sheet(report)].count("茶店镇") == len(towns[0].figures)
     code, out, err = run(capsys, "--db", district_db, "district", "list")
     assert code == 0 and "2026-06  茶店镇" in out and "共 1 个报送包" in out
     code, out, err = run(capsys, "--db", town_db, "export", "--out", usb, "--month", MONTH)
@@ -550,7 +588,8 @@ def _rewrite_figures_file(pkg: Path, wb, **manifest_changes) -> None:
     (pkg / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), "utf-8")
 
 
-def test_a_package_written_before_added_and_removed_existed_still_loads(towns, db, copy_of):
+def test_a_package_written_before_added_and_removed_existed_still_loads(towns, db, copy_of,
+                                                                       tmp_path):
     town = towns[0]
     pkg = copy_of(town.plain)
     wb = openpyxl.load_workbook(pkg / "民政月报.xlsx")
@@ -565,6 +604,13 @@ def test_a_package_written_before_added_and_removed_existed_still_loads(towns, d
         for f in town.figures]
     assert add_packages([pkg])[0].ok
     assert DistrictFigure.select().count() == len(town.figures)
+    assert DistrictFigure.select().where(DistrictFigure.added.is_null(False)
+                                         | DistrictFigure.removed.is_null(False)).count() == 0
+    out = district_report(MONTH, tmp_path / "r.xlsx")
+    rows = report_sheet(out)
+    assert {changes(r) for r in rows} == {(None, None)}  # blank, not 0, 合计 included
+    assert [r["户数"] for r in rows if r["乡镇"] == "茶店镇"] == [f.households for f in town.figures]
+    assert report_note(out).startswith("注：茶店镇的报送包没有本月新增、本月减少")
 
 
 def test_a_changed_added_figure_with_a_matching_file_checksum_is_refused(towns, db, copy_of):
@@ -575,3 +621,148 @@ def test_a_changed_added_figure_with_a_matching_file_checksum_is_refused(towns, 
     _rewrite_figures_file(pkg, wb)
     with pytest.raises(ValidationError, match="校验失败.*民政月报.xlsx"):
         read_package(pkg)
+
+
+def test_known_additions_and_removals_come_back_from_the_district_and_add_up(june, towns, tmp_path,
+                                                                            capsys):
+    """茶店镇 with June's changes made through the services, its figures computed by the
+    township's own monthly report (figures_sheet.figures / roll_changes) → export → district
+    add (with 白鹤镇) → district report: the township's 新增/减少 come back exactly, 合计 adds up."""
+    from mzdesk.district.figures_sheet import roll_changes
+    from mzdesk.models import Enrollment
+    from mzdesk.services import deaths, enrollments, persons
+
+    from .people import new_id
+
+    settings.set_setting("township", "茶店镇")
+    before = {r.code: r for r in figures(MONTH)}
+    for i, name in enumerate(["严新来", "严新到"]):  # two new 特困 persons from June
+        newcomer = persons.register_person(new_id(dt.date(1950, 3, 2 + i)), name, bank_name="农商银行",
+                                           bank_account=f"62305200000012{34 + i}")
+        enrollments.enroll("tekun", newcomer.id, start_month=MONTH, category="散居",
+                           details={"care_level": "全自理"})
+    for stopped in (Enrollment.select().where((Enrollment.programme == "dibao_rural")
+                                              & (Enrollment.status == "在保"))
+                    .order_by(Enrollment.id).limit(2)):  # two 低保 households stopped after May
+        enrollments.stop(stopped.id, month="2026-05", reason="收入超标")
+    dead = (Enrollment.select().where((Enrollment.programme == "youfu") & (Enrollment.status == "在保"))
+            .order_by(Enrollment.id).first())
+    deaths.register_death(dead.person_id, dt.date(2026, 5, 20))  # a 优抚 death in May
+    for code in MONTHLY:
+        batches.approve(batches.create_regular(code, MONTH).id)
+
+    mine = {r.code: r for r in figures(MONTH)}
+    assert (mine["tekun"].added, mine["dibao_rural"].removed, mine["youfu"].removed) == (
+        before["tekun"].added + 2, before["dibao_rural"].removed + 2, before["youfu"].removed + 1)
+    for code in MONTHLY:
+        assert (mine[code].added, mine[code].removed) == tuple(map(len, roll_changes(code, MONTH)))
+    usb = tmp_path / "usb"
+    usb.mkdir()
+    pkg = export_package(usb, month=MONTH).path
+    dbmod.close_database()
+
+    district_db, report = tmp_path / "district.sqlite3", tmp_path / "汇总.xlsx"
+    code, out, err = run(capsys, "--db", district_db, "district", "add", pkg, towns[1].plain)
+    assert code == 0 and out.count("已载入") == 2, err
+    code, out, err = run(capsys, "--db", district_db, "district", "report", "--month", MONTH,
+                         "--out", report)
+    assert code == 0 and "2 个乡镇" in out, err
+    rows = report_sheet(report)
+    assert {r["代码"]: changes(r) for r in rows if r["乡镇"] == "茶店镇"} \
+        == {c: (f.added, f.removed) for c, f in mine.items()}
+    other = {f.code: f for f in towns[1].figures}
+    assert {r["代码"]: changes(r) for r in rows if r["乡镇"] == "白鹤镇"} \
+        == {c: (f.added, f.removed) for c, f in other.items()}
+    totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
+    for c in MONTHLY:
+        assert changes(totals[c]) == (mine[c].added + other[c].added, mine[c].removed + other[c].removed)
+        assert totals[c]["人数"] == mine[c].persons + other[c].persons
+    for c in ("oneoff", "relief_temp", "relief_medical", "total"):
+        assert changes(totals[c]) == (None, None)
+    assert report_note(report) == ""
+
+
+def test_a_district_database_from_before_the_changes_is_upgraded_and_shows_them_blank(towns, tmp_path,
+                                                                                      capsys):
+    """A district database of schema 5 holding 白鹤镇, loaded the way add_packages wrote it
+    then (no 本月新增 / 本月减少), is upgraded on open: 白鹤镇 shows blank, not 0, and so do the
+    合计 of the changes (a sum without 白鹤镇 is not the district's); loading 白鹤镇 again with
+    replace fills them in."""
+    import peewee as pw
+
+    from mzdesk import migrations
+    from mzdesk.models import database as proxy
+
+    path = tmp_path / "district.sqlite3"
+    old = pw.SqliteDatabase(str(path), pragmas=dbmod.PRAGMAS)
+    dbmod.migrate(old, 0, 5)
+    proxy.initialize(old)
+    package = read_package(towns[1].plain)
+    with old.atomic():
+        row = DistrictPackage.create(township=package.township, district=package.district,
+                                     month=package.month, created_at=package.created_at,
+                                     source=package.name, manifest=package.manifest)
+        DistrictFigure.insert_many(
+            [{"package": row.id, "position": i, "code": f.code, "name": f.name,
+              "households": f.households, "persons": f.persons, "amount_month": f.amount_month,
+              "amount_year": f.amount_year, "note": f.note}
+             for i, f in enumerate(package.figures)]).execute()
+    old.close()
+
+    database = dbmod.open_database(path)
+    try:
+        assert dbmod.schema_version(database) == migrations.LATEST
+        assert len(list(tmp_path.glob("district.v5-*.bak"))) == 1  # kept as it was, beside it
+        assert database.execute_sql("SELECT COUNT(*) FROM district_figure WHERE added IS NULL"
+                                    " AND removed IS NULL").fetchone() == (len(package.figures),)
+        assert add_packages([towns[0].plain])[0].ok
+        out = district_report(MONTH, tmp_path / "r.xlsx")
+        rows = report_sheet(out)
+        assert {changes(r) for r in rows if r["乡镇"] == "白鹤镇"} == {(None, None)}
+        a, b = ({f.code: f for f in t.figures} for t in towns)
+        assert {r["代码"]: changes(r) for r in rows if r["乡镇"] == "茶店镇"} \
+            == {c: (f.added, f.removed) for c, f in a.items()}
+        totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
+        assert {changes(r) for r in totals.values()} == {(None, None)}
+        assert all(totals[c]["户数"] == a[c].households + b[c].households for c in MONTHLY)
+        assert report_note(out).startswith("注：白鹤镇的报送包没有本月新增、本月减少")
+    finally:
+        dbmod.close_database()
+    code, out, err = run(capsys, "--db", path, "district", "report", "--month", MONTH,
+                         "--out", tmp_path / "cli.xlsx")
+    assert code == 0 and "注：白鹤镇的报送包没有本月新增、本月减少" in out, err
+    assert report_sheet(tmp_path / "cli.xlsx") == rows
+
+    database = dbmod.open_database(path)
+    try:
+        assert add_packages([towns[1].plain], replace=True)[0].replaced
+        out = district_report(MONTH, tmp_path / "r2.xlsx")
+        totals = {r["代码"]: r for r in report_sheet(out) if r["乡镇"] == "合计"}
+        for c in MONTHLY:
+            assert changes(totals[c]) == (a[c].added + b[c].added, a[c].removed + b[c].removed)
+        assert report_note(out) == ""
+    finally:
+        dbmod.close_database()
+    code, out, err = run(capsys, "--db", path, "district", "report", "--month", MONTH,
+                         "--out", tmp_path / "cli.xlsx")
+    assert code == 0 and "注" not in out, err
+
+
+def test_the_same_package_added_twice_counts_once(towns, db, tmp_path):
+    """In one `district add`, or again under another folder name: refused (same township and
+    month), so the report adds the township up once."""
+    renamed = tmp_path / "另一个名字"
+    shutil.copytree(towns[0].plain, renamed)
+    results = add_packages([towns[0].plain, towns[0].plain, renamed])
+    assert [r.ok for r in results] == [True, False, False]
+    assert all("已于" in r.message for r in results[1:])
+    assert DistrictPackage.select().count() == 1
+    assert DistrictFigure.select().count() == len(towns[0].figures)
+    rows = report_sheet(district_report(MONTH, tmp_path / "r.xlsx"))
+    assert [r["乡镇"] for r in rows].count("茶店镇") == len(towns[0].figures)
+    totals = {r["代码"]: r for r in rows if r["乡镇"] == "合计"}
+    for f in towns[0].figures:
+        t = totals[f.code]
+        assert (t["户数"], t["人数"], money(t["本月发放金额(元)"]), money(t["本年累计金额(元)"]),
+                *changes(t)) == (f.households, f.persons, f.amount_month, f.amount_year,
+                                 f.added, f.removed)
