@@ -24,7 +24,8 @@ from . import idcard
 from .errors import DomainError, ValidationError
 from .fields import dumps
 from .money import from_fen
-from .models import PAID_STATES, Death, Enrollment, Person, Programme, Village, database
+from .models import (PAID_STATES, Death, Enrollment, HouseholdMember, Person, Programme, Village,
+                     database)
 from .services import amounts
 
 ZERO = Decimal("0.00")
@@ -336,6 +337,30 @@ def bad_id_check_digit(on: dt.date | None = None) -> list[Finding]:
     return findings
 
 
+def covered_beyond_members(on: dt.date | None = None) -> list[Finding]:
+    """保障人数多于登记的家庭成员: active household enrollments covering more persons
+    than the household has members on record (an old roster imported with only
+    the head; services.enrollments.enroll(members_pending=True))."""
+    title = CHECKS["covered_beyond_members"][0]
+    members = (HouseholdMember.select(fn.COUNT(HouseholdMember.id))
+               .where((HouseholdMember.household == Enrollment.household) & HouseholdMember.active))
+    query = (Enrollment
+             .select(Person.id, Person.name, Person.id_number, Village.name, Enrollment.id,
+                     Enrollment.programme, Enrollment.covered_persons, members.alias("members"))
+             .join(Person, on=(Enrollment.person == Person.id))
+             .join_from(Person, Village, JOIN.LEFT_OUTER, on=(Person.village == Village.id))
+             .where((Enrollment.status == "在保") & Enrollment.household.is_null(False)
+                    & (Enrollment.covered_persons > members))
+             .order_by(Village.sort_order, Village.name, Person.id, Enrollment.id)
+             .tuples())
+    names = _programme_names()
+    return [Finding("covered_beyond_members", title,
+                    f"{_who(name, village, id_number)}户{names.get(code, code)}保障人数{covered}人，"
+                    f"人员档案中只登记了{count}名家庭成员，请补录其余家庭成员",
+                    [("person", pid), ("enrollment", eid)])
+            for pid, name, id_number, village, eid, code, covered, count in query]
+
+
 CHECKS = {
     "deceased_on_roll": ("已死亡仍在保", deceased_on_roll),
     "paid_after_death": ("死亡后仍发放", paid_after_death),
@@ -343,6 +368,7 @@ CHECKS = {
     "eighty_not_on_gaoling": ("年满80周岁未享受高龄津贴", eighty_not_on_gaoling),
     "amount_off_standard": ("金额与标准不符", amount_off_standard),
     "bad_id_check_digit": ("身份证号码校验失败", bad_id_check_digit),
+    "covered_beyond_members": ("保障人数多于登记的家庭成员", covered_beyond_members),
 }
 INTEGRITY_TITLE = "数据库完整性"
 

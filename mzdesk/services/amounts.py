@@ -48,8 +48,9 @@ def standard_for(programme: str, category: str, month: str) -> Standard | None:
     )
 
 
-def _amount(programme: str, category: str, month: str, *, required: bool = True) -> Decimal:
-    row = standard_for(programme, category, month)
+def _standard_amount(programme: str, category: str, month: str, *, required: bool = True,
+                     find=standard_for) -> Decimal:
+    row = find(programme, category, month)
     if row is None:
         if required:
             label = f"“{category}”" if category else ""
@@ -75,9 +76,17 @@ class Suggestion:
 
 
 def suggest(programme: str, month: str, *, category: str = "", covered_persons: int = 1,
-            per_capita_income: Decimal | None = None, details: dict | None = None) -> Suggestion:
-    """The amount the standards give for one enrollment in a month."""
+            per_capita_income: Decimal | None = None, details: dict | None = None,
+            find=standard_for) -> Suggestion:
+    """The amount the standards give for one enrollment in a month.
+
+    find(programme, category, month) → Standard | None looks the standards up;
+    an import of thousands of rows passes a memoised standard_for."""
     details = details or {}
+
+    def _amount(programme, category, month, required=True):
+        return _standard_amount(programme, category, month, required=required, find=find)
+
     if programme in DIBAO:
         base = _amount(programme, "", month)
         income = per_capita_income or ZERO

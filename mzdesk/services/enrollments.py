@@ -18,6 +18,8 @@ from .households import active_members
 from .persons import _bank_account  # the registry's rule for an account
 
 DIBAO = amounts.DIBAO
+# Said in the audit summary of an enrollment whose 保障人数 exceeds the registered members.
+PENDING_NOTE = "（保障人数多于登记的家庭成员，待补录成员）"
 
 
 def _person_ids_of(household: Household) -> list[int]:
@@ -82,11 +84,12 @@ def _kept_reason(value: Decimal, suggestion: amounts.Suggestion | None, reason: 
     return reason if suggestion is None or value != suggestion.amount else ""
 
 
-def _suggest(programme, month, category, covered, income, details, amount, reason):
+def _suggest(programme, month, category, covered, income, details, amount, reason,
+             find=amounts.standard_for):
     """The standard's amount; None only when the clerk typed an amount with a reason."""
     try:
         return amounts.suggest(programme, month, category=category, covered_persons=covered,
-                               per_capita_income=income, details=details)
+                               per_capita_income=income, details=details, find=find)
     except ValidationError:
         if amount in (None, "") or not reason:
             raise
@@ -95,8 +98,15 @@ def _suggest(programme, month, category, covered, income, details, amount, reaso
 
 def enroll(programme: str, person_id, *, start_month, household_id=None, category: str = "",
            covered_persons: int | None = None, per_capita_income=None, amount=None,
-           reason: str = "", details: dict | None = None, bank_account: str = "") -> Enrollment:
-    """Put a person (or a household, through its head) on a programme's roster."""
+           reason: str = "", details: dict | None = None, bank_account: str = "",
+           members_pending: bool = False) -> Enrollment:
+    """Put a person (or a household, through its head) on a programme's roster.
+
+    members_pending: the household's other members are still to be entered
+    (an old roster lists only the head, with its 保障人数). 保障人数 may then
+    exceed the registered members; checks.covered_beyond_members lists such
+    households until their members are entered. Without it the rule holds
+    that the covered persons are members of the household."""
     month = norm_month(start_month)
     reason = (reason or "").strip()
     details = dict(details or {})
@@ -112,7 +122,7 @@ def enroll(programme: str, person_id, *, start_month, household_id=None, categor
                 raise ValidationError("以户为单位的项目应登记在户主名下")
             members = len(_person_ids_of(household))
             covered = members if covered_persons is None else int(covered_persons)
-            if not 1 <= covered <= members:
+            if covered < 1 or (covered > members and not members_pending):
                 raise ValidationError(f"保障人数应在 1 到 {members}（家庭成员数）之间")
         else:
             covered = 1
@@ -132,8 +142,9 @@ def enroll(programme: str, person_id, *, start_month, household_id=None, categor
         )
         EnrollmentEvent.create(enrollment=enrollment, kind="开始", month=month, amount=value,
                                reason=reason, user=audit.current_user())
+        pending = household is not None and covered > members
         audit.record("纳入保障", "enrollment", enrollment.id, after=enrollment,
-                     summary=f"{prog.name} 自 {month} 起")
+                     summary=f"{prog.name} 自 {month} 起" + (PENDING_NOTE if pending else ""))
     return enrollment
 
 

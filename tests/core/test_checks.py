@@ -83,7 +83,7 @@ def clean(db):
 def test_registry_lists_every_check_with_its_title():
     assert list(checks.CHECKS) == ["deceased_on_roll", "paid_after_death", "shared_bank_account",
                                    "eighty_not_on_gaoling", "amount_off_standard",
-                                   "bad_id_check_digit"]
+                                   "bad_id_check_digit", "covered_beyond_members"]
     assert checks.CHECKS["eighty_not_on_gaoling"][0] == "年满80周岁未享受高龄津贴"
     assert all(callable(fn) for _title, fn in checks.CHECKS.values())
 
@@ -340,6 +340,36 @@ def test_sql_prefilter_never_misses_an_invalid_id(db):
     expected = sorted(("person", p.id) for p in people if idcard.problems(p.id_number))
     assert len(expected) > 100
     assert records(checks.bad_id_check_digit()) == expected
+
+
+def test_covered_beyond_members_until_the_members_are_entered(township):
+    """An old roster lists the head with 保障人数 3: enrolled only when the caller says the
+    members are still to come, and listed by the check until they are entered."""
+    from mzdesk import audit
+    from mzdesk.errors import ValidationError
+    from mzdesk.services import enrollments, households, persons
+    head = persons.register_person(idcard.make("510112", dt.date(1960, 1, 1), 11), "张大山", village="长丰村")
+    hh = households.create_household(head.id)
+    with pytest.raises(ValidationError, match="保障人数应在 1 到 1"):
+        enrollments.enroll("dibao_rural", head.id, start_month="2026-01", household_id=hh.id, covered_persons=3)
+    e = enrollments.enroll("dibao_rural", head.id, start_month="2026-01", household_id=hh.id, covered_persons=3,
+                           members_pending=True)
+    assert (e.covered_persons, e.amount) == (3, Decimal("1950.00"))
+    assert audit.history("enrollment", e.id)[0].summary.endswith(enrollments.PENDING_NOTE)
+    with pytest.raises(ValidationError, match="保障人数应在"):   # zero is never allowed
+        enrollments.enroll("dibao_urban", head.id, start_month="2026-01", household_id=hh.id, covered_persons=0,
+                           members_pending=True)
+    [found] = checks.covered_beyond_members(ON)
+    assert found.records == [("person", head.id), ("enrollment", e.id)]
+    assert "张大山（长丰村，" in found.message and "保障人数3人" in found.message
+    assert "只登记了1名家庭成员" in found.message and head.id_number not in found.message
+    for n, relation in ((12, "配偶"), (13, "子女")):
+        member = persons.register_person(idcard.make("510112", dt.date(1965, 1, 1), n), f"成员{n}")
+        households.add_member(hh.id, member.id, relation)
+        assert bool(checks.covered_beyond_members(ON)) == (n == 12)
+    enrollments.stop(e.id, month="2026-05", reason="收入超标")
+    households.remove_member(hh.id, member.id)
+    assert checks.covered_beyond_members(ON) == []   # stopped: no longer on the roll
 
 
 # --- privacy and integrity -------------------------------------------------------
