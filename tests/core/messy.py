@@ -15,10 +15,9 @@ a lower-case x or a leading apostrophe; amounts as floats, '1,234.50元',
 full-width digits or '￥1234.5'; months as Excel dates, 2022年1月, 2022.1,
 202201 as text and as a number; a second sheet.
 
-Formats: xlsx (openpyxl), ods (written by hand: a zip of XML, since no
-installed package writes ods), csv in UTF-8, UTF-8 with BOM and GBK. xls
-cannot be written with the installed packages (openpyxl writes only xlsx);
-tests convert to xls with LibreOffice when it is installed.
+Formats: xlsx (openpyxl), xls (xlwt, a test-only dependency: genuine BIFF8
+as Excel 97-2003 and WPS save it), ods (written by hand: a zip of XML, since
+no installed package writes ods), csv in UTF-8, UTF-8 with BOM and GBK.
 
 Other helpers reuse this: `ledger_xlsx(tmp_path / "a.xlsx", sample_records(8))`.
 """
@@ -33,6 +32,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
+import xlwt
 
 from mzdesk import idcard
 
@@ -112,7 +112,7 @@ class Grid:
     """Values row by row (1-based row r is rows[r-1]), merges 1-based inclusive."""
     rows: list[list]
     merges: list[tuple[int, int, int, int]]   # (row0, col0, row1, col1)
-    formats: dict[tuple[int, int], str]        # (row, col) → number format (xlsx only)
+    formats: dict[tuple[int, int], str]        # (row, col) → number format (xlsx, xls)
     expect: MessyFile
 
 
@@ -217,6 +217,37 @@ def write_xlsx(path, sheets: dict[str, Grid] | dict[str, list[list]]) -> Path:
     return path
 
 
+def write_xls(path, sheets: dict[str, Grid] | dict[str, list[list]]) -> Path:
+    """A BIFF8 .xls with the given sheets, merges applied (the merge's value in its
+    top-left cell, as Excel keeps it). A date without a format of its own is shown
+    as yyyy-mm-dd: BIFF stores a date as a number and only its format says "date"."""
+    path = Path(path)
+    wb = xlwt.Workbook(encoding="utf-8")
+    styles: dict[str, xlwt.XFStyle] = {}
+    for name, grid in sheets.items():
+        ws = wb.add_sheet(name)
+        rows = grid.rows if isinstance(grid, Grid) else grid
+        formats = grid.formats if isinstance(grid, Grid) else {}
+        merges = grid.merges if isinstance(grid, Grid) else []
+        covered = {(r, c) for r0, c0, r1, c1 in merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+        tops = {(r0, c0): (r1, c1) for r0, c0, r1, c1 in merges}
+        for r, row in enumerate(rows, 1):
+            for c, v in enumerate(row, 1):
+                if (r, c) in covered and (r, c) not in tops:
+                    continue
+                fmt = formats.get((r, c)) or ("yyyy-mm-dd" if isinstance(v, dt.date) else "")
+                if fmt and fmt not in styles:
+                    styles[fmt] = xlwt.easyxf(num_format_str=fmt)
+                style = styles[fmt] if fmt else xlwt.Style.default_style
+                if (r, c) in tops:
+                    r1, c1 = tops[r, c]
+                    ws.write_merge(r - 1, r1 - 1, c - 1, c1 - 1, v, style)
+                elif v is not None:
+                    ws.write(r - 1, c - 1, v, style)
+    wb.save(str(path))
+    return path
+
+
 def _ods_cell(v, span: tuple[int, int] | None) -> str:
     attrs = ""
     if span:
@@ -298,6 +329,15 @@ def ledger_xlsx(path, records: list[Record] | None = None, *, id_as_number=(), b
     sheets = {"填表说明": _NOTES_SHEET} if notes_first else {}
     sheets.update({grid.expect.sheet: grid, "汇总": summary})
     grid.expect.path = write_xlsx(path, sheets)
+    return grid.expect
+
+
+def ledger_xls(path, records: list[Record] | None = None, *, id_as_number=(),
+               bad_check=()) -> MessyFile:
+    """The messy roster as a real .xls (merged title and villages, date cells), with a second sheet."""
+    records = sample_records() if records is None else records
+    grid = ledger_grid(records, id_as_number=id_as_number, bad_check=bad_check)
+    grid.expect.path = write_xls(path, {grid.expect.sheet: grid, "说明": _NOTES_SHEET})
     return grid.expect
 
 

@@ -701,20 +701,6 @@ def test_a_filled_in_template_imports(township, tmp_path):
     assert Enrollment.get().amount == Decimal("100.00")
 
 
-def test_xls_from_libreoffice_imports(township, tmp_path):
-    import shutil
-    import subprocess
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice is not installed: no way to write an .xls here")
-    path, created, check = _gaoling(tmp_path / "g.xlsx")
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "xls",
-                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=180)
-    result = run("gaoling", tmp_path / "g.xls")
-    assert result.written and result.created == created
-    check()
-
-
 def test_a_member_in_another_household_is_named_on_its_own_row(township, tmp_path):
     other = persons.register_person(new_id(dt.date(1955, 1, 1)), "别家户主", village="长丰村")
     taken = persons.register_person(new_id(dt.date(1980, 1, 1)), "别家成员", village="长丰村")
