@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import DomainError
-from ..models import Enrollment, Person, Village, database
+from ..models import Enrollment, Person, Programme, Village, database
 from ..services import enrollments, households, persons, villages
-from . import bulk
+from ..services.common import money
+from . import bulk, bulk_households
 from .job import Job, PersonInfo, Rec
 
 MODES = ("refuse", "skip", "update")
@@ -274,6 +275,14 @@ class Group:
 
 
 class HouseholdProgrammeApplier(Applier):
+    """Households from a roster. An old roster often lists only the head, with the
+    household's 保障人数: such a household is enrolled with that number while its
+    other members are still to be entered (enroll(members_pending=True)), counted
+    in `pending` and listed by checks.covered_beyond_members. Where the file lists
+    the members, 保障人数 may not exceed them."""
+
+    pending = 0
+
     def check(self) -> None:
         job = self.job
         job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一人在表中出现了两次")
@@ -284,18 +293,20 @@ class HouseholdProgrammeApplier(Applier):
             self.groups = [Group(rec) for rec in job.recs]
             return
         heads: dict[str, Group] = {}
+        of_head: dict[int, Group] = {}   # a head row's number → its group
         for rec in job.recs:
             relation = rec.values.get("relation")
             if relation == "户主":
                 group = Group(rec)
                 self.groups.append(group)
+                of_head[rec.number] = group
                 if "id_number" in rec.values:
                     heads[rec.values["id_number"]] = group
         current = None
         for rec in job.recs:
             relation = rec.values.get("relation")
             if relation == "户主":
-                current = next(g for g in self.groups if g.head is rec)
+                current = of_head[rec.number]
                 continue
             if relation is None:
                 if job.raw(rec, "relation") is None:
@@ -315,9 +326,17 @@ class HouseholdProgrammeApplier(Applier):
         code = job.kind.code
         groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
         fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
+        groups = [g for g in groups if not any(r.bad for r in g.recs)]
+        rules = bulk_households.HouseholdRules(code, [self.info(r).id for g in groups for r in g.recs])
+        amount = bulk.Amounts(Programme.get_by_id(code))
+        new: list[tuple[Group, bulk_households.NewHousehold, bulk.NewEnrollment]] = []
         for i, group in enumerate(groups):
             self.step(i)
-            if any(r.bad for r in group.recs):
+            head = self.info(group.head)
+            if rules.clear(head.id, [self.info(r).id for r in group.members], head.death_date is not None):
+                planned = self.plan_new(group, head, rules, amount, fresh)
+                if planned is not None:
+                    new.append((group, *planned))
                 continue
             try:
                 with database.atomic():   # a refused household leaves nothing behind
@@ -326,6 +345,49 @@ class HouseholdProgrammeApplier(Applier):
                         raise _GroupRefused
             except _GroupRefused:
                 pass
+        ids = bulk_households.create_households([h for _, h, _ in new], job.now)
+        for hid, (_, _, e) in zip(ids, new):
+            e.household_id = hid
+        bulk.enroll_many(amount.programme, [e for _, _, e in new], job.now)
+        job.created += len(new)
+        self.pending += sum(e.covered > 1 + len(h.members) for _, h, e in new)
+
+    def plan_new(self, group: Group, head: PersonInfo, rules, amount, fresh: set[str]):
+        """The household and enrollment create_household and enroll would write for a
+        group nothing registered stands in the way of; None (and problems) if refused."""
+        job, v = self.job, group.head.values
+        members = []
+        for rec in group.members:
+            try:
+                members.append((self.info(rec).id, households._relation(rec.values["relation"])))
+            except DomainError as exc:
+                job.problem(rec, "relation", str(exc))
+        if len(members) != len(group.members):
+            return None
+        size = len(group.recs)
+        covered = v.get("covered_persons", size)
+        if covered < 1 or (covered > size and group.members):
+            message = f"保障人数应在 1 到 {size}（家庭成员数）之间" + _MEMBERS_HINT
+            job.problem(group.head, "covered_persons", message)
+            return None
+        month = v.get("start_month", job.month)
+        reason = (v.get("amount_reason") or "").strip()
+        details = {"classes": v["classes"]} if v.get("classes") else {}
+        try:
+            income = None if v.get("per_capita_income") is None else money(v["per_capita_income"], "家庭人均收入")
+            value, kept = amount(month, "", details, v.get("amount"), reason, covered, income)
+        except DomainError as exc:
+            job.problem(group.head, column_for(job, str(exc)), str(exc))
+            return None
+        village_id, address = rules.home[head.id]
+        household = bulk_households.NewHousehold(
+            head.id, members, village_id=job.village_ids.get(v.get("village")) or village_id,
+            area=self.area(group.head), address=address)
+        account = "" if v["id_number"] in fresh else PersonProgrammeApplier.enrollment_account(group.head, head)
+        enrollment = bulk.NewEnrollment(head.id, category="", amount=value, amount_reason=kept, reason=reason,
+                                        details=details, bank_account=account, start_month=month,
+                                        covered=covered, income=income)
+        return household, enrollment
 
     def write_group(self, code: str, group: Group, fresh: set[str]) -> None:
         job, head, v = self.job, group.head, group.head.values
@@ -361,9 +423,10 @@ class HouseholdProgrammeApplier(Applier):
                             covered_persons=v.get("covered_persons"),
                             per_capita_income=v.get("per_capita_income"), amount=v.get("amount"),
                             reason=v.get("amount_reason", ""), details=details, bank_account=account,
-                            hint=_MEMBERS_HINT)
+                            members_pending=not group.members, hint=_MEMBERS_HINT)
         if done is not None:
             job.created += 1
+            self.pending += done.covered_persons > len(households.active_members(household))
 
     def new_household(self, group: Group, info: PersonInfo):
         """create_household with every member at once (one audit entry, a third of

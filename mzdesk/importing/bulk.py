@@ -21,6 +21,7 @@ What is checked where, compared with the services:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from decimal import Decimal
 from typing import Iterable
@@ -45,19 +46,24 @@ _ENROLL_SQL = (
     'INSERT INTO "enrollment" ("id", "programme_id", "person_id", "household_id", "category",'
     ' "covered_persons", "per_capita_income", "amount", "amount_reason", "details", "bank_account",'
     ' "start_month", "stop_month", "stop_reason", "status", "created_at")'
-    " VALUES (?, ?, ?, NULL, ?, 1, NULL, ?, ?, ?, ?, ?, NULL, '', '在保', ?)")
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', '在保', ?)")
 _EVENT_SQL = ('INSERT INTO "enrollment_event" ("enrollment_id", "kind", "month", "amount", "reason",'
               ' "at", "user") VALUES (?, \'开始\', ?, ?, ?, ?, ?)')
 
 
-def _snapshot_sql(model) -> str:
+def _snapshot_sql(model, extra: dict[str, str] | None = None) -> str:
     """SQLite's json_object of a row as audit.snapshot gives it, keys sorted as
-    fields.dumps sorts them. SQLite builds the 60,000 audit entries of a
+    fields.dumps sorts them; `extra` adds keys computed by SQL expressions
+    (a household's members). SQLite builds the 60,000 audit entries of a
     20,000-row roster in a tenth of the time json.dumps takes; the text has
     no spaces after ':' and ',' but reads back (JSONField) as the same dict,
     which test_importer compares with the services' own entries."""
     parts = []
-    for name in sorted(model._meta.fields):
+    extra = extra or {}
+    for name in sorted([*model._meta.fields, *extra]):
+        if name in extra:
+            parts.append(f"'{name}', {extra[name]}")
+            continue
         field = model._meta.fields[name]
         col = f'"{field.column_name}"'
         if isinstance(field, MoneyField):   # str(Decimal) of the fen: '1234.50'
@@ -67,7 +73,9 @@ def _snapshot_sql(model) -> str:
             expr = f"json({col})"
         elif isinstance(field, pw.DateTimeField):   # isoformat(): 'T' between date and time
             expr = f"replace({col}, ' ', 'T')"
-        elif isinstance(field, (pw.BooleanField, pw.FloatField, pw.DecimalField)):
+        elif isinstance(field, pw.BooleanField):   # JSON true / false, not 1 / 0
+            expr = f"json(CASE WHEN {col} THEN 'true' ELSE 'false' END)"
+        elif isinstance(field, (pw.FloatField, pw.DecimalField)):
             raise TypeError(f"{model.__name__}.{name}: no rule for its snapshot")
         else:   # text, integers, foreign keys (their id), dates ('YYYY-MM-DD')
             expr = col
@@ -76,14 +84,14 @@ def _snapshot_sql(model) -> str:
 
 
 def _audit_rows(cursor, model, first: int, last: int, action: str, summary: tuple[str, str],
-                at: str) -> None:
+                at: str, extra: dict[str, str] | None = None) -> None:
     """One audit entry (no before, after = the row) for each row first..last of `model`;
     summary: (text before, SQL expression after it)."""
     table = model._meta.table_name
     cursor.execute(
         f'INSERT INTO "audit_log" ("at", "user", "action", "entity", "entity_id", "summary", "before",'
-        f' "after") SELECT ?, ?, ?, ?, CAST("id" AS TEXT), ? || {summary[1]}, NULL, {_snapshot_sql(model)}'
-        f' FROM "{table}" WHERE "id" BETWEEN ? AND ? ORDER BY "id"',
+        f' "after") SELECT ?, ?, ?, ?, CAST("id" AS TEXT), ? || {summary[1]}, NULL,'
+        f' {_snapshot_sql(model, extra)} FROM "{table}" WHERE "id" BETWEEN ? AND ? ORDER BY "id"',
         (at, audit.current_user(), action, table, summary[0], first, last))
 
 
@@ -215,46 +223,28 @@ def _register(cursor, people: list[NewPerson], moment: dt.datetime) -> dict[str,
     return ids
 
 
-class EnrollmentRules:
-    """enroll()'s refusals for person programmes, from sets loaded once."""
+class Amounts:
+    """enroll()'s amount and kept reason (the service's own _suggest /
+    _checked_amount / _kept_reason), each distinct input decided once and
+    each standard looked up once."""
 
-    def __init__(self, programme: str, person_ids: Iterable[int]):
-        self.programme = Programme.get_by_id(programme)
-        ids = json.dumps(sorted(set(person_ids)))
-        self.active: dict[int, int] = dict(database.execute_sql(
-            'SELECT person_id, id FROM "enrollment" WHERE programme_id = ? AND status = \'在保\''
-            " AND person_id IN (SELECT value FROM json_each(?))", (programme, ids)))
-        self.dibao_covered: set[int] = set()
-        if programme == "tekun":  # enrollments.dibao_covering, for many persons at once
-            rows = database.execute_sql(
-                'SELECT e.person_id FROM "enrollment" e WHERE e.programme_id IN (?, ?)'
-                " AND e.status = '在保' AND e.person_id IN (SELECT value FROM json_each(?))"
-                ' UNION SELECT m.person_id FROM "household_member" m JOIN "enrollment" e'
-                " ON e.household_id = m.household_id WHERE m.active AND e.programme_id IN (?, ?)"
-                " AND e.status = '在保' AND m.person_id IN (SELECT value FROM json_each(?))",
-                (*amounts.DIBAO, ids, *amounts.DIBAO, ids))
-            self.dibao_covered = {r[0] for r in rows}
+    def __init__(self, programme: Programme):
+        self.programme = programme
         self._suggestions: dict[tuple, object] = {}
         self._checked: dict[tuple, object] = {}
+        self._find = functools.lru_cache(maxsize=None)(amounts.standard_for)
 
-    def refuse(self, person_id: int, dead: bool) -> None:
-        """As enrollments._refuse_conflicts for one person (the same messages)."""
-        if dead:
-            raise ConflictError("该人员已登记死亡，不能纳入或恢复保障")
-        if person_id in self.active:
-            raise ConflictError("该对象已在本项目中在保，不能重复纳入")
-        if self.programme.code == "tekun" and person_id in self.dibao_covered:
-            raise ConflictError("该人员所在家庭正在享受低保，特困供养与低保不能同时享受")
-
-    def amount(self, month: str, category: str, details: dict, amount, reason: str):
+    def __call__(self, month: str, category: str, details: dict, amount, reason: str, covered: int = 1,
+                 income: Decimal | None = None):
         """(amount, kept reason) as enroll() decides them."""
+        classes = details.get("classes")
         key = (month, category, details.get("care_level"), details.get("disability_grade"),
-               amount is None, bool(reason))
+               tuple(sorted(classes.items())) if classes else (), covered, income, amount is None, bool(reason))
         found = self._suggestions.get(key)
         if found is None:
             try:
-                found = enrollments._suggest(self.programme.code, month, category, 1, None, details,
-                                             amount, reason)
+                found = enrollments._suggest(self.programme.code, month, category, covered, income, details,
+                                             amount, reason, find=self._find)
             except ValidationError as exc:
                 found = exc
             self._suggestions[key] = found
@@ -274,6 +264,37 @@ class EnrollmentRules:
         return checked
 
 
+class EnrollmentRules:
+    """enroll()'s refusals for person programmes, from sets loaded once."""
+
+    def __init__(self, programme: str, person_ids: Iterable[int]):
+        self.programme = Programme.get_by_id(programme)
+        self.amount = Amounts(self.programme)
+        ids = json.dumps(sorted(set(person_ids)))
+        self.active: dict[int, int] = dict(database.execute_sql(
+            'SELECT person_id, id FROM "enrollment" WHERE programme_id = ? AND status = \'在保\''
+            " AND person_id IN (SELECT value FROM json_each(?))", (programme, ids)))
+        self.dibao_covered: set[int] = set()
+        if programme == "tekun":  # enrollments.dibao_covering, for many persons at once
+            rows = database.execute_sql(
+                'SELECT e.person_id FROM "enrollment" e WHERE e.programme_id IN (?, ?)'
+                " AND e.status = '在保' AND e.person_id IN (SELECT value FROM json_each(?))"
+                ' UNION SELECT m.person_id FROM "household_member" m JOIN "enrollment" e'
+                " ON e.household_id = m.household_id WHERE m.active AND e.programme_id IN (?, ?)"
+                " AND e.status = '在保' AND m.person_id IN (SELECT value FROM json_each(?))",
+                (*amounts.DIBAO, ids, *amounts.DIBAO, ids))
+            self.dibao_covered = {r[0] for r in rows}
+
+    def refuse(self, person_id: int, dead: bool) -> None:
+        """As enrollments._refuse_conflicts for one person (the same messages)."""
+        if dead:
+            raise ConflictError("该人员已登记死亡，不能纳入或恢复保障")
+        if person_id in self.active:
+            raise ConflictError("该对象已在本项目中在保，不能重复纳入")
+        if self.programme.code == "tekun" and person_id in self.dibao_covered:
+            raise ConflictError("该人员所在家庭正在享受低保，特困供养与低保不能同时享受")
+
+
 def gaoling_band(id_number: str, month: str) -> str:
     """The age band at the start month, as enroll() derives it."""
     on = dt.date(int(month[:4]), int(month[5:7]), 1)
@@ -285,11 +306,15 @@ def gaoling_band(id_number: str, month: str) -> str:
 
 class NewEnrollment:
     __slots__ = ("person_id", "category", "amount", "amount_reason", "reason", "details",
-                 "bank_account", "start_month")
+                 "bank_account", "start_month", "household_id", "covered", "income")
 
     def __init__(self, person_id: int, *, category: str, amount: Decimal, amount_reason: str,
-                 reason: str, details: dict, bank_account: str, start_month: str):
+                 reason: str, details: dict, bank_account: str, start_month: str,
+                 household_id: int | None = None, covered: int = 1, income: Decimal | None = None):
         self.person_id = person_id
+        self.household_id = household_id
+        self.covered = covered
+        self.income = income
         self.category = category
         self.amount = amount
         self.amount_reason = amount_reason
@@ -309,13 +334,19 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
     first = _next_id(cursor, "enrollment")
     for eid, e in enumerate(items, first):
         fen = int(e.amount.scaleb(2))   # checked amounts are quantized to the fen: exact
-        rows.append((eid, code, e.person_id, e.category, fen, e.amount_reason, dumps(e.details),
-                     e.bank_account, e.start_month, db_time))
+        income = None if e.income is None else int(e.income.scaleb(2))
+        rows.append((eid, code, e.person_id, e.household_id, e.category, e.covered, income, fen,
+                     e.amount_reason, dumps(e.details) if e.details else "{}", e.bank_account, e.start_month,
+                     db_time))
         events.append((eid, e.start_month, fen, e.reason, db_time, user))
     if not rows:
         return []
     cursor.executemany(_ENROLL_SQL, rows)
     cursor.executemany(_EVENT_SQL, events)
+    # enroll() notes in the summary a household covering more persons than it has members
+    pending = ('CASE WHEN "household_id" IS NOT NULL AND "covered_persons" > (SELECT count(*) FROM'
+               ' "household_member" m WHERE m."household_id" = "enrollment"."household_id" AND m."active")'
+               f" THEN '{enrollments.PENDING_NOTE}' ELSE '' END")
     _audit_rows(cursor, Enrollment, first, first + len(rows) - 1, "纳入保障",
-                (f"{programme.name} 自 ", "\"start_month\" || ' 起'"), db_time)
+                (f"{programme.name} 自 ", f"\"start_month\" || ' 起' || {pending}"), db_time)
     return [row[0] for row in rows]

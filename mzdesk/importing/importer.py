@@ -55,6 +55,9 @@ class ImportResult:
     skipped_rows: list[Skipped] = field(default_factory=list)  # blank / 合计 rows the reader left out
     mapping: Mapping = field(default_factory=Mapping)
     on_duplicate: str = "refuse"
+    # households enrolled with 保障人数 above their registered members (an old roster
+    # listing only the head): their members are still to be entered
+    members_pending: int = 0
 
     @property
     def ok(self) -> bool:
@@ -80,6 +83,9 @@ class ImportResult:
         if self.villages_created:
             parts.append(f"新建村(社区) {len(self.villages_created)} 个")
         text = f"共 {self.rows_total} 行，{verb}" + "，".join(parts)
+        if self.members_pending:
+            text += (f"；其中 {self.members_pending} 户只登记了户主等部分成员，保障人数多于已登记的家庭成员，"
+                     f"请在人员档案中补录（工作台“数据比对”会列出这些户）")
         return text + ("（试导入，未写入）" if self.dry_run else "")
 
 
@@ -195,7 +201,7 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
         unknown_villages=job.unknown_villages, dry_run=dry_run, written=written,
         persons_created=job.persons_created, villages_created=job.villages_created,
         header_row=table.header_row, skipped_rows=list(table.skipped), mapping=job.mapping,
-        on_duplicate=on_duplicate)
+        on_duplicate=on_duplicate, members_pending=getattr(applier, "pending", 0))
 
 
 def _column_order(job: Job, title: str) -> int:

@@ -106,6 +106,10 @@ def auto_mapping(kind: Kind, headers: list[str]) -> Mapping:
     return Mapping(columns)
 
 
+_UNSEEN = object()
+_DISTINCT = 256   # past this many different values in a column, with few repeats, stop remembering
+
+
 class Job:
     """The state of one import while it is checked and written."""
 
@@ -163,7 +167,11 @@ class Job:
 
     def parse(self) -> None:
         """Clean every mapped cell; ask for the required ones."""
-        fields = [(key, i, self.kind.field(key)) for key, i in self.columns.items()]
+        # Every cell parser is a function of the cell alone, and most columns hold the same
+        # few values again and again (村, 与户主关系, 开始月份, 金额): each is parsed once.
+        # The type is part of the key: 1, 1.0 and True are equal as dict keys. A column whose
+        # values keep differing (身份证号, 姓名, 银行账号) stops being remembered.
+        fields = [[key, i, self.kind.field(key), {}] for key, i in self.columns.items()]
         required = [f for f in self.kind.fields if f.required]
         for f in required:
             if f.key not in self.columns:
@@ -180,15 +188,24 @@ class Job:
             values = rec.values
             cells = row.values
             refused = ()
-            for key, i, f in fields:
+            for column in fields:
+                key, i, f, seen = column
                 v = cells[i] if i < len(cells) else None
                 if v is None:   # the reader gives None for empty and all-space cells
                     continue
-                try:
-                    value = f.parse(v)
-                except CellError as exc:
+                value = _UNSEEN if seen is None else seen.get((v.__class__, v), _UNSEEN)
+                if value is _UNSEEN:
+                    try:
+                        value = f.parse(v)
+                    except CellError as exc:
+                        value = exc
+                    if seen is not None and not isinstance(value, (dict, list)):   # shared only if immutable
+                        seen[(v.__class__, v)] = value
+                        if len(seen) > _DISTINCT and len(seen) * 2 > n:
+                            column[3] = None
+                if isinstance(value, CellError):
                     if not is_blank(v):
-                        self.problem(rec, key, str(exc))
+                        self.problem(rec, key, str(value))
                         refused += (key,)
                     continue
                 if value != "":
