@@ -404,3 +404,28 @@ def test_the_template_menu_saves_the_chosen_kinds_template(qtbot, township, file
     titles = [c.value for c in ws[1]]
     assert titles[:3] == ["姓名", "身份证号", "村(社区)"] and "供养方式" in titles
     assert any("已保存“特困供养”导入模板" in text for _, text in messages)
+
+
+def test_an_old_dibao_roster_of_heads_only_comes_in_and_says_members_are_missing(
+        qtbot, township, files, messages, tmp_path):
+    path = tmp_path / "农村低保.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["茶店镇农村低保花名册（2025年12月）"])
+    ws.append(["序号", "户主姓名", "身份证号码", "村", "保障人数", "月保障金额"])
+    heads = [("张大山", new_id(dt.date(1960, 1, 1)), "长丰村", 3), ("刘桂兰", new_id(dt.date(1958, 5, 1), "女"),
+                                                                  "长丰村", 1)]
+    for n, (name, number, village, covered) in enumerate(heads, 1):
+        ws.append([n, name, number, village, covered, 650 * covered])
+    wb.save(path)
+    wizard = open_wizard(qtbot)
+    choose(qtbot, wizard, files, "dibao_rural", path)
+    to_dry_run(qtbot, wizard)
+    assert wizard.dry_result.ok and wizard.dry_result.members_pending == 1
+    assert "其中 1 户只登记了户主等部分成员" in wizard.dry_run_page.summary.text()
+    click(qtbot, wizard, COMMIT)
+    summary = wizard.currentPage().summary
+    assert "其中 1 户只登记了户主等部分成员" in summary.text() and summary.wordWrap()
+    save_screenshot(wizard, "import_heads_only_done")
+    e = Enrollment.get(Enrollment.person == Person.get(Person.id_number == heads[0][1]))
+    assert (e.covered_persons, e.amount) == (3, Decimal("1950.00"))
