@@ -463,7 +463,8 @@ class HouseholdProgrammeApplier(Applier):
                 or wanted != (e.details or {}) or (amount is not None and amount != e.amount)):
             if self.service(head, enrollments.change_amount, e.id, month=month, amount=amount,
                             reason=v.get("amount_reason", ""), covered_persons=covered,
-                            per_capita_income=income, details=wanted, hint=_MEMBERS_HINT) is None:
+                            per_capita_income=income, details=wanted, members_pending=not group.members,
+                            hint=_MEMBERS_HINT) is None:
                 return
             changed = True
         if "bank_account" in v and account != e.bank_account:

@@ -163,15 +163,25 @@ def _active_from(enrollment_id, month: str, stopped_msg: str, early_msg: str) ->
 
 
 def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covered_persons=None,
-                  per_capita_income=None, details: dict | None = None, category=None) -> Enrollment:
-    """Change the monthly amount (or what it is computed from) from a month on."""
+                  per_capita_income=None, details: dict | None = None, category=None,
+                  members_pending: bool = False) -> Enrollment:
+    """Change the monthly amount (or what it is computed from) from a month on.
+
+    A new 保障人数 must lie within the household's registered members, as at
+    enroll(), unless members_pending (see enroll); an unchanged one is kept
+    even if the members are still to be entered."""
     month = norm_month(month)
     reason = (reason or "").strip()
     with database.atomic():
         e = _active_from(enrollment_id, month, "该记录已停保，请先恢复", "调整月份不能早于开始月份")
         before = audit.snapshot(e)
         if covered_persons is not None:
-            e.covered_persons = int(covered_persons)
+            covered = int(covered_persons)
+            if e.household_id is not None and covered != e.covered_persons:
+                members = len(_person_ids_of(e.household))
+                if covered < 1 or (covered > members and not members_pending):
+                    raise ValidationError(f"保障人数应在 1 到 {members}（家庭成员数）之间")
+            e.covered_persons = covered
         if per_capita_income is not None:
             e.per_capita_income = money(per_capita_income, "家庭人均收入")
         if details is not None:

@@ -359,6 +359,11 @@ def test_covered_beyond_members_until_the_members_are_entered(township):
     with pytest.raises(ValidationError, match="保障人数应在"):   # zero is never allowed
         enrollments.enroll("dibao_urban", head.id, start_month="2026-01", household_id=hh.id, covered_persons=0,
                            members_pending=True)
+    # a later change keeps the pending 保障人数 but may not raise it past the members unasked
+    with pytest.raises(ValidationError, match="保障人数应在 1 到 1"):
+        enrollments.change_amount(e.id, month="2026-03", covered_persons=4)
+    e = enrollments.change_amount(e.id, month="2026-03", covered_persons=3, per_capita_income="50")
+    assert (e.covered_persons, e.amount) == (3, Decimal("1800.00"))
     [found] = checks.covered_beyond_members(ON)
     assert found.records == [("person", head.id), ("enrollment", e.id)]
     assert "张大山（长丰村，" in found.message and "保障人数3人" in found.message
