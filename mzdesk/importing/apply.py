@@ -28,7 +28,7 @@ _HINTS = (("保障人数", "covered_persons"), ("人均收入", "per_capita_inco
           ("调查日期", "survey_date"), ("办理日期", "issued_date"), ("救助类型", "case_type"),
           ("金额", "amount"), ("保障标准", "start_month"), ("开始月份", "start_month"),
           ("高龄", "id_number"), ("村(社区)", "village"), ("姓名", "name"))
-_MEMBERS_HINT = ("；家庭成员须先在人员档案中建立，或在本表加“与户主关系”列，为每位成员加一行")
+_MEMBERS_HINT = "；本表列出了该户成员时，保障人数不能超过户主和所列成员的人数（或补上漏列的成员行）"
 _REFUSE_HINT = "；如要按本表更新，请选择“更新”，或选择“跳过”"
 
 
@@ -467,6 +467,8 @@ class HouseholdProgrammeApplier(Applier):
                             hint=_MEMBERS_HINT) is None:
                 return
             changed = True
+            if covered is not None and covered > len(households.active_members(e.household_id)):
+                self.pending += 1
         if "bank_account" in v and account != e.bank_account:
             if self.service(head, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
                 return

@@ -346,7 +346,7 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
     # enroll() notes in the summary a household covering more persons than it has members
     pending = ('CASE WHEN "household_id" IS NOT NULL AND "covered_persons" > (SELECT count(*) FROM'
                ' "household_member" m WHERE m."household_id" = "enrollment"."household_id" AND m."active")'
-               f" THEN '{enrollments.PENDING_NOTE}' ELSE '' END")
+               " THEN '" + enrollments.PENDING_NOTE.replace("'", "''") + "' ELSE '' END")
     _audit_rows(cursor, Enrollment, first, first + len(rows) - 1, "纳入保障",
                 (f"{programme.name} 自 ", f"\"start_month\" || ' 起' || {pending}"), db_time)
     return [row[0] for row in rows]

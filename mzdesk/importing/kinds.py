@@ -57,10 +57,12 @@ Programmes
 - Household programmes: the common layout 户主姓名 / 身份证号 / 保障人数 /
   金额 / 村 is one row per household; the head's household is used if the
   registry has one, else a household of the head is created (城镇 for 城市低保,
-  农村 otherwise; 社区 villages are 城镇 for 低保边缘). 保障人数 may not exceed
-  the household's members (the enroll service's rule), so a household of
-  several persons needs its members: in the registry already, or as member
-  rows. With a 与户主关系 column every row is a person: a 户主 row starts a
+  农村 otherwise; 社区 villages are 城镇 for 低保边缘). Old rosters list only
+  the head: a household whose file rows are the head alone is enrolled with
+  the sheet's 保障人数 even above its registered members (enroll's
+  members_pending; the data check 保障人数多于登记的家庭成员 lists it until
+  the members are entered). Where the file lists members, 保障人数 may not
+  exceed them. With a 与户主关系 column every row is a person: a 户主 row starts a
   household and carries its amount; the rows after it (or the rows whose
   户主身份证号 names it) are its members, registered if new and added to the
   household (add_member). A 与户主关系 column left blank on every row is the
@@ -288,7 +290,8 @@ HEAD_ID = Field("head_id_number", "户主身份证号", ("户主身份证号码"
 COVERED = Field("covered_persons", "保障人数", ("享受人数", "保障人口", "保障人口数", "救助人数", "人数",
                                              "家庭保障人数", "享受人口"),
                 _positive, width=8,
-                help="本户纳入保障的人数，不能超过家庭成员数；不填则为全部成员。")
+                help="本户纳入保障的人数；不填则为全部成员。只列户主的旧花名册可填实际保障人数，"
+                     "导入后请补录家庭成员；本表列出成员时不能超过所列成员数。")
 INCOME = Field("per_capita_income", "家庭人均收入", ("人均收入", "月人均收入", "家庭月人均收入",
                                                   "家庭人均月收入", "人均月收入"),
                cells.money, width=10, help="家庭月人均收入（元），用于按标准计算金额；不填按0计。")

@@ -4,12 +4,10 @@
 -- for the same lookups (foreign-key checks included). Every enrollment and
 -- household member written paid for them: an import of 20,000 households
 -- updated five B-trees more than it needed.
---   enrollment(programme_id)          ⊂ enrollment(programme_id, status)
 --   enrollment(person_id)             ⊂ enrollment(person_id, programme_id)
 --   enrollment(household_id)          ⊂ enrollment(household_id, programme_id)        (version 5)
 --   household_member(household_id)    ⊂ household_member(household_id, person_id)     (unique)
 --   household_member(person_id)       ⊂ household_member(person_id, household_id, active) (version 5)
-DROP INDEX IF EXISTS "enrollment_programme_id";
 DROP INDEX IF EXISTS "enrollment_person_id";
 DROP INDEX IF EXISTS "enrollment_household_id";
 DROP INDEX IF EXISTS "household_member_household_id";

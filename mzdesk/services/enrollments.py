@@ -175,12 +175,14 @@ def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covere
     with database.atomic():
         e = _active_from(enrollment_id, month, "该记录已停保，请先恢复", "调整月份不能早于开始月份")
         before = audit.snapshot(e)
+        pending = False
         if covered_persons is not None:
             covered = int(covered_persons)
             if e.household_id is not None and covered != e.covered_persons:
                 members = len(_person_ids_of(e.household))
                 if covered < 1 or (covered > members and not members_pending):
                     raise ValidationError(f"保障人数应在 1 到 {members}（家庭成员数）之间")
+                pending = covered > members
             e.covered_persons = covered
         if per_capita_income is not None:
             e.per_capita_income = money(per_capita_income, "家庭人均收入")
@@ -196,7 +198,8 @@ def change_amount(enrollment_id, *, month, amount=None, reason: str = "", covere
         e.save()
         EnrollmentEvent.create(enrollment=e, kind="调整", month=month, amount=value,
                                reason=reason or "按标准调整", user=audit.current_user())
-        audit.record("调整金额", "enrollment", e.id, before=before, after=e, summary=f"自 {month} 起")
+        audit.record("调整金额", "enrollment", e.id, before=before, after=e,
+                     summary=f"自 {month} 起" + (PENDING_NOTE if pending else ""))
     return e
 
 

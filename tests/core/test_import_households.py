@@ -155,3 +155,16 @@ def test_household_rules_see_what_is_registered(township):
     assert not rules.clear(q.id, [p.id], dead=False) and not rules.clear(q.id, [r.id], dead=False)
     assert not rules.clear(q.id, [], dead=True)
     assert bulk_households.HouseholdRules("dibao_urban", [p.id, q.id]).enrolled == {p.id}
+
+
+def test_updating_from_a_heads_only_roster_raises_the_covered_persons_with_a_note(township, tmp_path):
+    head = new_id(dt.date(1960, 1, 1))
+    p = persons.register_person(head, "张大山", village="长丰村")
+    hh = households.create_household(p.id)
+    e = enrollments.enroll("dibao_rural", p.id, start_month="2024-01", household_id=hh.id)
+    path = sheet(tmp_path / "d.xlsx", ["户主姓名", "身份证号", "保障人数"], [["张大山", head, 3]])
+    result = run("dibao_rural", path, on_duplicate="update")
+    assert result.written and (result.updated, result.members_pending) == (1, 1)
+    e = Enrollment.get_by_id(e.id)
+    assert (e.covered_persons, e.amount) == (3, Decimal("1950.00"))
+    assert audit.history("enrollment", e.id)[-1].summary == "自 2026-06 起" + enrollments.PENDING_NOTE
