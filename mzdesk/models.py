@@ -93,8 +93,9 @@ class Household(BaseModel):
 
 
 class HouseholdMember(BaseModel):
-    household = pw.ForeignKeyField(Household, backref="members")
-    person = pw.ForeignKeyField(Person, backref="memberships")
+    # indexed by (household, person) and (person, household, active): migration 7
+    household = pw.ForeignKeyField(Household, backref="members", index=False)
+    person = pw.ForeignKeyField(Person, backref="memberships", index=False)
     relation = pw.CharField(default="户主")  # relation to the head
     active = pw.BooleanField(default=True)
 
@@ -124,8 +125,9 @@ class Standard(BaseModel):
 
 class Enrollment(BaseModel):
     programme = pw.ForeignKeyField(Programme, backref="enrollments")
-    person = pw.ForeignKeyField(Person, backref="enrollments")  # recipient or head
-    household = pw.ForeignKeyField(Household, null=True, backref="enrollments")
+    # person and household are indexed with the programme (migrations 1, 5, 7)
+    person = pw.ForeignKeyField(Person, backref="enrollments", index=False)  # recipient or head
+    household = pw.ForeignKeyField(Household, null=True, backref="enrollments", index=False)
     category = pw.CharField(default="")
     covered_persons = pw.IntegerField(default=1)
     per_capita_income = MoneyField(null=True)
@@ -136,7 +138,7 @@ class Enrollment(BaseModel):
     start_month = MonthField()
     stop_month = MonthField(null=True)  # last month paid
     stop_reason = pw.CharField(default="")
-    status = pw.CharField(default="在保", index=True)  # 在保 / 停保
+    status = pw.CharField(default="在保")  # 在保 / 停保 (indexed with the programme)
     created_at = pw.DateTimeField(default=now)
 
     class Meta:
@@ -277,7 +279,7 @@ class BatchLine(BaseModel):
 
 
 class AuditLog(BaseModel):
-    at = pw.DateTimeField(default=now, index=True)
+    at = pw.DateTimeField(default=now)
     user = pw.CharField()
     action = pw.CharField()
     entity = pw.CharField()
