@@ -355,7 +355,7 @@ def covered_beyond_members(on: dt.date | None = None) -> list[Finding]:
              .tuples())
     names = _programme_names()
     return [Finding("covered_beyond_members", title,
-                    f"{_who(name, village, id_number)}户{names.get(code, code)}保障人数{covered}人，"
+                    f"{_who(name, village, id_number)}户{names.get(code, code)}：保障人数{covered}人，"
                     f"人员档案中只登记了{count}名家庭成员，请补录其余家庭成员",
                     [("person", pid), ("enrollment", eid)])
             for pid, name, id_number, village, eid, code, covered, count in query]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -118,3 +119,19 @@ def test_demo_township_dashboard(qtbot, db):
     rect = chart.segment_rects()[-1][1]
     qtbot.mouseMove(chart, QPoint(int(rect.center().x()), int(rect.center().y())))
     assert "元" in chart.tooltip_at(rect.center())
+
+
+def test_a_household_short_of_members_is_listed_and_opens_its_head(qtbot, township):
+    from mzdesk.services import enrollments, households
+    head = persons.register_person(new_id(dt.date(1960, 4, 1)), "张大山", village="长丰村")
+    hh = households.create_household(head.id)
+    enrollments.enroll("dibao_rural", head.id, start_month="2026-01", household_id=hh.id, covered_persons=3,
+                       members_pending=True)
+    tab = _tab(qtbot)
+    found = [f for f in tab.findings_model.findings() if f.code == "covered_beyond_members"]
+    assert len(found) == 1 and found[0].records[0] == ("person", head.id)
+    row = tab.findings_model.findings().index(found[0])
+    text = tab.findings_model.index(row, 0).data()
+    assert text.startswith("【保障人数多于登记的家庭成员】张大山（长丰村，")
+    assert "户农村最低生活保障：保障人数3人，人员档案中只登记了1名家庭成员" in text
+    tab.grab().save(str(Path(__file__).parent / "screenshots" / "dashboard_members_pending.png"))
