@@ -22,6 +22,12 @@ from ..files import atomic_path
 from .fonts import pdf_font, string_width
 from .page import Document, Line, Page, Rect, Text
 
+# Compressed page streams as plain binary, for every PDF this program writes: the
+# ASCII85 layer reportlab adds by default only makes files larger and costs a good
+# part of the writing time. Set once here rather than around each save, where two
+# threads saving at once could leave the other's setting behind.
+rl_config.useA85 = 0
+
 Progress = Callable[[int, int, str], None]
 _FAKE_BOLD_STROKE = 0.03  # outline width as a fraction of the font size
 
@@ -64,13 +70,7 @@ def _render(document: Document, target, progress: Progress | None) -> None:
         c.showPage()
         if progress is not None:
             progress(done, total, f"正在生成PDF：第 {done} 页，共 {total} 页")
-    # Compressed page streams as plain binary: the ASCII85 layer reportlab adds by
-    # default only makes the file larger and costs a good part of the writing time.
-    a85, rl_config.useA85 = rl_config.useA85, 0
-    try:
-        c.save()
-    finally:
-        rl_config.useA85 = a85
+    c.save()
 
 
 class _Painter:
