@@ -13,7 +13,7 @@ from decimal import Decimal
 import peewee as pw
 from peewee import JOIN, fn
 
-from .models import PAID_STATES, Batch, BatchLine, Enrollment, Programme
+from .models import PAID_STATES, Batch, BatchLine, Enrollment, Programme, database
 from .payments import month_roll
 from .money import from_fen
 from .services.common import month as norm_month
@@ -102,24 +102,17 @@ def monthly_paid(last_month: str, months: int = 12) -> dict[str, list[tuple[str,
     扣回 batch recovers money whatever the sign of its lines.
     """
     period = months_ending(last_month, months)
-    batches = Batch.select(Batch.id).where(Batch.state.in_(PAID_STATES)
-                                           & Batch.month.between(period[0], period[-1]))
-    # Sum the lines per batch first (a plain SUM over the batch_id index), then
-    # sign and group the few batch totals: 3-4x faster than a CASE per line.
-    per_batch = (BatchLine
-                 .select(BatchLine.batch.alias("bid"),
-                         fn.SUM(BatchLine.amount).coerce(False).alias("net"),
-                         fn.SUM(fn.ABS(BatchLine.amount)).coerce(False).alias("gross"))
-                 .where(BatchLine.batch.in_(batches) & (BatchLine.status != "失败"))
-                 .group_by(BatchLine.batch))
-    key = pw.Case(None, [(Batch.kind == ONEOFF, ONEOFF)], Batch.programme)
-    # (peewee reads unary minus as DESC, hence the multiplication.)
-    signed = pw.Case(None, [(Batch.kind == "deduction", per_batch.c.gross * -1)], per_batch.c.net)
-    rows = (Batch
-            .select(key, Batch.month, fn.SUM(signed).coerce(False))
-            .join(per_batch, on=(per_batch.c.bid == Batch.id))
-            .group_by(key, Batch.month)
-            .tuples())
+    states = ", ".join("?" for _ in PAID_STATES)
+    # Each batch row carries its total without the failed lines (kept by the triggers of
+    # migration 3), so only the few 扣回 batches, counted by the size of each line
+    # whatever its sign, need their lines summed.
+    rows = database.execute_sql(
+        "SELECT CASE WHEN b.kind = ? THEN ? ELSE b.programme_id END AS series, b.month,"
+        " SUM(CASE WHEN b.kind = 'deduction' THEN -(SELECT COALESCE(SUM(abs(l.amount)), 0)"
+        " FROM batch_line l WHERE l.batch_id = b.id AND l.status <> '失败') ELSE b.total END)"
+        f" FROM batch b WHERE b.state IN ({states}) AND b.month BETWEEN ? AND ?"
+        " GROUP BY series, b.month",
+        (ONEOFF, ONEOFF, *PAID_STATES, period[0], period[-1])).fetchall()
     paid: dict[str, dict[str, Decimal]] = {}
     for series, month, fen in rows:
         paid.setdefault(series or ONEOFF, {})[month] = from_fen(int(fen or 0))

@@ -104,3 +104,18 @@ def test_workbench_counts_are_the_summary_counts(june):
         assert (by_code[code].enrollments, by_code[code].persons) == \
             (summary[code]["households"], summary[code]["persons"])
     assert by_code["tekun"].enrollments == summary["tekun"]["persons"]
+
+
+def test_monthly_paid_from_the_batch_totals_agrees_with_the_lines(june):
+    """The batch rows' totals (triggers) against every line summed, over the demo's two years."""
+    from mzdesk.models import database
+    result = figures.monthly_paid("2026-05", 24)
+    lines = database.execute_sql(
+        "SELECT CASE WHEN b.kind = 'oneoff' THEN 'oneoff' ELSE b.programme_id END, b.month,"
+        " SUM(CASE WHEN b.kind = 'deduction' THEN -abs(l.amount) ELSE l.amount END)"
+        " FROM batch_line l JOIN batch b ON b.id = l.batch_id WHERE l.status <> '失败'"
+        " AND b.state IN ('已审核', '已导出', '已发放') AND b.month BETWEEN '2024-06' AND '2026-05'"
+        " GROUP BY 1, 2").fetchall()
+    expected = {(series, month): D(fen) / 100 for series, month, fen in lines}
+    got = {(series, month): amount for series, values in result.items() for month, amount in values if amount}
+    assert got == expected and len(got) > 40
