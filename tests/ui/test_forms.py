@@ -475,3 +475,70 @@ def test_edit_mode_keeps_an_amount_set_with_a_reason(qtbot, township):
     _save(qtbot, form)
     e = Enrollment.get_by_id(e.id)
     assert (e.amount, e.amount_reason) == (Decimal("1200.00"), "")
+
+
+# --- the suggested amount piece (enrollment form and resume dialog) ------------------
+
+def _suggested(qtbot, **kw):
+    """A bare form holding only the piece; 按标准 puts back whatever `now` holds."""
+    from mzdesk.services.amounts import Suggestion
+    from ui.forms.base import FormDialog
+    from ui.forms.suggested_amount import SuggestedAmount
+
+    host = _show(qtbot, FormDialog())
+    now = {"suggestion": Suggestion(Decimal("650.00"), "标准650元")}
+    piece = SuggestedAmount(host, lambda: piece.set_suggestion(now["suggestion"]), **kw)
+    piece.set_suggestion(now["suggestion"])
+    return host, piece, now, Suggestion
+
+
+def test_suggested_amount_follows_until_typed_then_wants_a_reason(qtbot):
+    host, piece, now, Suggestion = _suggested(qtbot)
+    assert [host.form.labelForField(w).text() for w in (piece.label, piece.reason)] == ["建议金额", "原因"]
+    assert "650.00 元/月" in piece.label.text() and "标准650元" in piece.label.text()
+    assert piece.amount.value() == Decimal("650.00") and not piece.reason_required()
+    assert not piece.follow_button.isEnabled() and piece.reason.isEnabled()
+    now["suggestion"] = Suggestion(Decimal("700.00"), "标准700元")
+    piece.set_suggestion(now["suggestion"])  # still following: the amount moves with it
+    assert piece.amount.value() == Decimal("700.00")
+
+    _retype(qtbot, piece.amount, "900")  # typed by the clerk: kept from now on
+    assert piece.reason_required() and not piece.following and piece.follow_button.isEnabled()
+    assert piece.reason_label.text() == "原因（必填）" and piece.reason.styleSheet()
+    now["suggestion"] = Suggestion(Decimal("800.00"), "标准800元")
+    piece.set_suggestion(now["suggestion"])
+    assert "800.00" in piece.label.text() and piece.amount.value() == Decimal("900.00")
+    type_text(piece.reason, "区局批复")
+    assert not piece.reason.styleSheet() and piece.reason_label.text() == "原因（必填）"
+
+    qtbot.mouseClick(piece.follow_button, Qt.MouseButton.LeftButton)  # 按标准
+    assert piece.amount.value() == Decimal("800.00") and piece.reason.text() == ""
+    assert piece.following and not piece.reason_required() and piece.reason_label.text() == "原因"
+
+
+def test_suggested_amount_without_a_suggestion(qtbot):
+    host, piece, now, _ = _suggested(qtbot)
+    piece.set_suggestion(None, "没有有效的标准")  # said in red; the amount stays as it was
+    assert piece.label.text() == "没有有效的标准" and "color" in piece.label.styleSheet()
+    assert piece.amount.value() == Decimal("650.00") and piece.reason_required()
+    assert not piece.follow_button.isEnabled()  # nothing to go back to
+    piece.amount.clear()
+    assert not piece.reason_required()  # no amount, no reason to give for it
+    piece.set_suggestion(None)  # nothing to say (the resume dialog without a month)
+    assert piece.label.text() == "" and piece.label.styleSheet() == ""
+
+
+def test_suggested_amount_as_the_resume_dialog_has_it(qtbot):
+    host, piece, now, _ = _suggested(qtbot, amount_label="恢复后金额", reason_label="金额原因",
+                                      explanation_prefix="按标准：", reason_only_when_needed=True)
+    assert host.form.labelForField(piece.amount.parentWidget()).text() == "恢复后金额"
+    assert "按标准：标准650元" in piece.label.text()
+    assert piece.reason_label.text() == "金额原因" and not piece.reason.isEnabled()
+    piece.keep(Decimal("1300"), "家庭人口减少")  # an amount set before with its reason
+    assert (piece.amount.value(), piece.reason.text()) == (Decimal("1300.00"), "家庭人口减少")
+    assert piece.reason.isEnabled() and piece.reason_label.text() == "金额原因（必填）"
+    piece.set_suggestion(now["suggestion"])  # a new month: the kept amount stays
+    assert piece.amount.value() == Decimal("1300.00") and piece.follow_button.isEnabled()
+    piece.follow_again()
+    assert piece.amount.value() == Decimal("650.00") and not piece.reason.isEnabled()
+    assert piece.reason.text() == ""

@@ -21,12 +21,12 @@ from mzdesk.services.common import get
 
 from ..widgets import GREY, RED, MoneyEdit, MonthEdit, PersonPicker, add_field, current_month
 from .base import FormDialog
+from .suggested_amount import SuggestedAmount
 
 HOUSEHOLD_PROGRAMMES = ("dibao_urban", "dibao_rural", "bianyuan")
 YOUFU_CAUSES = ("因战", "因公", "因病")
 DISABILITY_TYPES = ("肢体", "视力", "听力", "言语", "智力", "精神", "多重")
 CANJI_GRADES = ("一级", "二级", "三级", "四级")
-REASON_NEEDED = "background: #fff4ce; border: 1px solid #c00000;"
 
 
 def institutions() -> list[str]:
@@ -63,8 +63,6 @@ class EnrollmentForm(FormDialog):
         self.setMinimumWidth(660)
         self.subform = None
         self._household = None
-        self._suggestion: amounts.Suggestion | None = None
-        self._follow = True  # the amount field follows the suggestion
         self._loading = True
 
         if self.enrollment:
@@ -285,13 +283,10 @@ class EnrollmentForm(FormDialog):
             self.disability_grade.setCurrentIndex(max(0, int(d.get("disability_grade") or 1) - 1))
         # Without a recorded reason the amount was the standard's: follow the
         # standard of the new month; with one, keep the clerk's amount and reason.
-        self._loading, self._follow = False, not e.amount_reason
+        self._loading, self.suggested.following = False, not e.amount_reason
         self.update_suggestion()
-        if not self._follow or self._suggestion is None:
-            self._follow = False
-            self.amount.setValue(e.amount)
-            self.reason.setText(e.amount_reason)
-        self._mark_reason()
+        if not self.suggested.following or self.suggested.suggestion is None:
+            self.suggested.keep(e.amount, e.amount_reason)
 
     # --- the amount ----------------------------------------------------------------
 
@@ -305,22 +300,10 @@ class EnrollmentForm(FormDialog):
             own = self.enrollment.person.bank_account
             self.bank.setText(self.enrollment.bank_account)
             self.bank.setPlaceholderText(f"留空则使用人员档案中的账号 {own or '（无）'}")
-        self.suggestion_label = self.add_row("建议金额", QLabel())
-        self.suggestion_label.setWordWrap(True)
-        self.amount = MoneyEdit()
-        self.amount.textEdited.connect(self._amount_edited)
-        self.amount.installEventFilter(self._enter_filter)
-        self.follow_button = QPushButton("按标准")
-        self.follow_button.setToolTip("恢复为建议金额")
-        self.follow_button.clicked.connect(self._follow_again)
-        self.add_row("金额", _row(self.amount, "元/月", self.follow_button))
-        self.reason_label = QLabel("原因")
-        self.reason = QLineEdit()
-        self.reason.setPlaceholderText("金额与建议金额不一致时必须填写")
-        self.reason.installEventFilter(self._enter_filter)
-        self.form.addRow(self.reason_label, self.reason)
-        self.amount.textChanged.connect(self._mark_reason)
-        self.reason.textChanged.connect(self._mark_reason)
+        self.suggested = SuggestedAmount(self, self.update_suggestion)
+        self.suggestion_label, self.amount = self.suggested.label, self.suggested.amount
+        self.follow_button = self.suggested.follow_button
+        self.reason_label, self.reason = self.suggested.reason_label, self.suggested.reason
 
     def update_suggestion(self, *_args) -> None:
         if self._loading:
@@ -334,44 +317,17 @@ class EnrollmentForm(FormDialog):
             if month is None:
                 raise ValidationError("请填写月份，如 2022-06")
             inputs = self.inputs()
-            self._suggestion = amounts.suggest(
+            suggestion = amounts.suggest(
                 self.code, month, category=inputs["category"],
                 covered_persons=inputs.get("covered_persons", 1),
                 per_capita_income=inputs.get("per_capita_income"), details=inputs["details"])
         except DomainError as exc:
-            self._suggestion = None
-            self.suggestion_label.setText(str(exc))
-            self.suggestion_label.setStyleSheet(f"color: {RED};")
+            self.suggested.set_suggestion(None, str(exc))
         else:
-            s = self._suggestion
-            self.suggestion_label.setText(f"<b>{s.amount} 元/月</b>　<span style='color:{GREY}'>"
-                                          f"{s.explanation}</span>")
-            self.suggestion_label.setStyleSheet("")
-            if self._follow:
-                self.amount.setValue(s.amount)
-        self._mark_reason()
-
-    def _amount_edited(self, _text: str) -> None:
-        self._follow = False
-        self._mark_reason()
-
-    def _follow_again(self) -> None:
-        self._follow = True
-        self.reason.clear()
-        self.update_suggestion()
+            self.suggested.set_suggestion(suggestion)
 
     def reason_required(self) -> bool:
-        value = self.amount.value()
-        if value is None:
-            return False
-        return self._suggestion is None or value != self._suggestion.amount
-
-    def _mark_reason(self, *_args) -> None:
-        needed = self.reason_required()
-        self.reason_label.setText("原因（必填）" if needed else "原因")
-        self.reason_label.setStyleSheet(f"color: {RED};" if needed else "")
-        self.reason.setStyleSheet(REASON_NEEDED if needed and not self.reason.text().strip() else "")
-        self.follow_button.setEnabled(not self._follow and self._suggestion is not None)
+        return self.suggested.reason_required()
 
     # --- saving --------------------------------------------------------------------
 

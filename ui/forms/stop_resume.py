@@ -4,7 +4,7 @@ standard's amount or at another one with a reason for it.
 """
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from mzdesk import idcard
 from mzdesk.errors import DomainError, ValidationError
@@ -12,9 +12,9 @@ from mzdesk.models import Enrollment
 from mzdesk.services import amounts, enrollments
 from mzdesk.services.common import get, next_month
 
-from ..widgets import GREY, RED, MoneyEdit, MonthEdit, current_month
+from ..widgets import GREY, MonthEdit, current_month
 from .base import FormDialog
-from .enrollment_form import REASON_NEEDED, _row
+from .suggested_amount import SuggestedAmount
 
 STOP_REASONS = ("收入超标", "迁出", "死亡", "自愿退出", "其他")
 AMOUNT_SEP = "；金额："  # joins the reason for resuming and the reason for an amount off the standard
@@ -64,8 +64,6 @@ class ResumeDialog(FormDialog):
         self.enrollment = get(Enrollment, enrollment_id, "保障记录")
         e = self.enrollment
         self.setMinimumWidth(560)
-        self._suggestion: amounts.Suggestion | None = None
-        self._follow = not e.amount_reason  # an amount set with a reason is kept
         self.form.addRow("保障记录", QLabel(_describe(e)))
         stopped = f"最后发放 {e.stop_month}（{e.stop_reason}）" if e.stop_month else "未停保"
         self.form.addRow("停保", QLabel(stopped))
@@ -74,67 +72,31 @@ class ResumeDialog(FormDialog):
         self.month.monthChanged.connect(self._update)
         self.reason = self.add_row("恢复原因", QLineEdit())
         self.reason.setPlaceholderText("如：复核后符合条件")
-        self.amount_label = QLabel()  # the suggestion and how it is computed
-        self.amount_label.setWordWrap(True)
-        self.form.addRow("建议金额", self.amount_label)
-        self.amount = MoneyEdit()
-        self.amount.textEdited.connect(self._amount_edited)
-        self.amount.installEventFilter(self._enter_filter)
-        self.follow_button = QPushButton("按标准")
-        self.follow_button.setToolTip("恢复为建议金额")
-        self.follow_button.clicked.connect(self._follow_again)
-        self.add_row("恢复后金额", _row(self.amount, "元/月", self.follow_button))
-        self.amount_reason_label = QLabel("金额原因")
-        self.amount_reason = QLineEdit()
-        self.amount_reason.setPlaceholderText("金额与建议金额不一致时必须填写")
-        self.amount_reason.installEventFilter(self._enter_filter)
-        self.form.addRow(self.amount_reason_label, self.amount_reason)
-        self.amount.textChanged.connect(self._mark_reason)
-        self.amount_reason.textChanged.connect(self._mark_reason)
-        if not self._follow:
-            self.amount.setValue(e.amount)
-            self.amount_reason.setText(e.amount_reason.split(AMOUNT_SEP)[-1])
+        # Here (unlike the enrollment form) the reason for the amount can be
+        # typed only while the amount is off the standard.
+        self.suggested = SuggestedAmount(self, self._update, amount_label="恢复后金额",
+                                         reason_label="金额原因", explanation_prefix="按标准：",
+                                         reason_only_when_needed=True)
+        self.amount_label, self.amount = self.suggested.label, self.suggested.amount
+        self.follow_button = self.suggested.follow_button
+        self.amount_reason_label = self.suggested.reason_label
+        self.amount_reason = self.suggested.reason
+        if e.amount_reason:  # an amount set with a reason is kept
+            self.suggested.keep(e.amount, e.amount_reason.split(AMOUNT_SEP)[-1])
         self._update()
 
     def _update(self, *_args) -> None:
         month = self.month.value()
         try:
-            self._suggestion = amounts.suggest_for(self.enrollment, month) if month else None
+            suggestion = amounts.suggest_for(self.enrollment, month) if month else None
         except DomainError as exc:
-            self._suggestion = None
-            self.amount_label.setText(str(exc))
-            self.amount_label.setStyleSheet(f"color: {RED};")
+            self.suggested.set_suggestion(None, str(exc))
         else:
-            s = self._suggestion
-            self.amount_label.setStyleSheet("")
-            self.amount_label.setText(f"<b>{s.amount} 元/月</b>　<span style='color:{GREY}'>按标准："
-                                      f"{s.explanation}</span>" if s else "")
-            if s and self._follow:
-                self.amount.setValue(s.amount)
-        self._mark_reason()
-
-    def _amount_edited(self, _text: str) -> None:
-        self._follow = False
-        self._mark_reason()
-
-    def _follow_again(self) -> None:
-        self._follow = True
-        self.amount_reason.clear()
-        self._update()
+            self.suggested.set_suggestion(suggestion)  # no month yet: nothing, and no error
 
     def reason_required(self) -> bool:
         """Whether the amount is off the standard, so it needs its own reason."""
-        value = self.amount.value()
-        return value is not None and (self._suggestion is None or value != self._suggestion.amount)
-
-    def _mark_reason(self, *_args) -> None:
-        needed = self.reason_required()
-        self.amount_reason_label.setText("金额原因（必填）" if needed else "金额原因")
-        self.amount_reason_label.setStyleSheet(f"color: {RED};" if needed else "")
-        self.amount_reason.setStyleSheet(
-            REASON_NEEDED if needed and not self.amount_reason.text().strip() else "")
-        self.amount_reason.setEnabled(needed)
-        self.follow_button.setEnabled(not self._follow and self._suggestion is not None)
+        return self.suggested.reason_required()
 
     def save(self) -> int:
         if self.amount.text().strip() and self.amount.value() is None:
