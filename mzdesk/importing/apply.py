@@ -114,6 +114,18 @@ class Applier:
         job.persons_created += len(people)
         return rows
 
+    def account_then_count(self, rec: Rec, e: Enrollment, account: str, changed: bool) -> None:
+        """The last step of updating an enrollment from a row: its bank account as the file
+        gives it, then the row counted as updated (anything changed) or skipped."""
+        if "bank_account" in rec.values and account != e.bank_account:
+            if self.service(rec, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
+                return
+            changed = True
+        if changed:
+            self.job.updated += 1
+        else:
+            self.job.skipped += 1
+
     def step(self, i: int) -> None:
         if i % 200 == 0:
             self.job.progress(len(self.job.recs) + i, "正在写入")
@@ -250,15 +262,7 @@ class PersonProgrammeApplier(Applier):
             if done is None:
                 return
             changed = True
-        account = self.enrollment_account(rec, info)
-        if "bank_account" in v and account != e.bank_account:
-            if self.service(rec, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
-                return
-            changed = True
-        if changed:
-            job.updated += 1
-        else:
-            job.skipped += 1
+        self.account_then_count(rec, e, self.enrollment_account(rec, info), changed)
 
 
 # --- household programmes -----------------------------------------------------------------
@@ -469,14 +473,7 @@ class HouseholdProgrammeApplier(Applier):
             changed = True
             if covered is not None and covered > len(households.active_members(e.household_id)):
                 self.pending += 1
-        if "bank_account" in v and account != e.bank_account:
-            if self.service(head, enrollments.change_bank_account, e.id, account, "按导入文件更新") is None:
-                return
-            changed = True
-        if changed:
-            job.updated += 1
-        else:
-            job.skipped += 1
+        self.account_then_count(head, e, account, changed)
 
 
 class _GroupRefused(Exception):
