@@ -542,3 +542,17 @@ def test_suggested_amount_as_the_resume_dialog_has_it(qtbot):
     piece.follow_again()
     assert piece.amount.value() == Decimal("650.00") and not piece.reason.isEnabled()
     assert piece.reason.text() == ""
+
+
+def test_a_refusal_of_save_goes_when_the_clerk_edits_not_when_the_form_does(qtbot, township):
+    form = _show(qtbot, PersonForm())
+    qtbot.keyClicks(form.id_edit.edit, new_id(dt.date(1960, 1, 1)))
+    _save(qtbot, form)   # no name: the service refuses
+    assert form.isVisible() and form.error.isVisible() and "姓名" in form.error.text()
+    form.phone.setText("13900000000")   # the form (or a program) changing a field: stays
+    assert form.error.isVisible()
+    type_text(form.name_edit, "张")   # the clerk typing: gone
+    assert not form.error.isVisible()
+    form.name_edit.clear()
+    _save(qtbot, form)
+    assert form.error.isVisible()   # refused again, shown again

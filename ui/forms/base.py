@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout,
-                               QLabel, QLineEdit, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractSpinBox, QComboBox, QDialog, QDialogButtonBox,
+                               QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget)
 
 from mzdesk.errors import DomainError
 
@@ -59,15 +59,35 @@ class FormDialog(QDialog):
             self.saved_id = self.save()
         except DomainError as exc:
             self.show_error(str(exc))
+            self._hide_error_on_edit()
             return
         except Exception as exc:  # logged without personal data, shown politely
             self.show_error(describe(exc))
+            self._hide_error_on_edit()
             return
         self.accept()
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)
         self.error.setVisible(bool(text))
+
+    def _hide_error_on_edit(self) -> None:
+        """A refusal of 保存 stays until the clerk changes something, not until the next
+        保存: a message about a field already corrected only confuses. Only what the
+        clerk does counts (textEdited, activated, clicked: never a change the form
+        makes). Messages a form shows itself while the clerk types (show_error) are
+        the form's to clear."""
+        if getattr(self, "_watching_edits", False):
+            return
+        self._watching_edits = True
+        hide = self.error.hide
+        for edit in self.findChildren(QLineEdit):   # spin boxes and date edits type into one too
+            edit.textEdited.connect(hide)
+        for combo in self.findChildren(QComboBox):
+            combo.activated.connect(hide)
+        for box in self.findChildren(QAbstractButton):
+            if box.isCheckable():
+                box.clicked.connect(hide)
 
 
 class _EnterMovesOn(QObject):
