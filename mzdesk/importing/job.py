@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, NamedTuple
 
@@ -272,6 +273,11 @@ class Job:
         return [rec for rec in self.recs if not rec.bad]
 
 
+# A village followed by one of its groups (村民小组): rural rosters often name both.
+_GROUP = re.compile(r"^(.+?(?:村|社区|居委会|村委会))(?:第)?(?:\d+|[一二三四五六七八九十]+)"
+                    r"(?:组|社|队|村民小组|小组)$")
+
+
 class VillageFinder:
     """A village by the name a ledger gives it (kinds.py: exact, 村/社区 added,
     村委会/居委会 shortened, then through a merge to where its records went)."""
@@ -293,6 +299,9 @@ class VillageFinder:
                 yield name[: -len(long)] + short
         yield name + "村"
         yield name + "社区"
+        group = _GROUP.match(name)   # 长丰村3组, 长丰村三组, 新华社区二社: the village before its group
+        if group:
+            yield from self._candidates(group[1])
 
     def find(self, name: str) -> int | None:
         for candidate in self._candidates(name):
