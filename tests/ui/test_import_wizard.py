@@ -315,7 +315,7 @@ def test_cancel_while_importing_writes_nothing(qtbot, township, files, messages,
 
 
 def _persons_csv(path, rows) -> None:
-    messy.write_csv(path, [["姓名", "身份证号", "所属村组", "户籍地址", "备注"], *rows])
+    messy.write_csv(path, [["姓名", "身份证号", "居住村落", "户籍地址", "备注"], *rows])
 
 
 def test_the_mapping_is_editable_required_and_remembered(qtbot, township, files, messages, tmp_path):
@@ -326,7 +326,7 @@ def test_the_mapping_is_editable_required_and_remembered(qtbot, township, files,
     wizard = open_wizard(qtbot)
     choose(qtbot, wizard, files, "persons", first)
     mapping = wizard.mapping_page
-    assert mapping.columns().get("village") is None     # 所属村组 is not a known header
+    assert mapping.columns().get("village") is None     # 居住村落 is not a known header
     assert "自动对应" in mapping.remembered.text()
 
     # A required field left out stays on the page with the reason.
@@ -340,7 +340,7 @@ def test_the_mapping_is_editable_required_and_remembered(qtbot, township, files,
     mapping.set_column("address", "户籍地址")
     click(qtbot, wizard, NEXT)
     assert wizard.currentPage() is mapping and "户籍地址" in mapping.error.text()
-    mapping.set_column("village", "所属村组")
+    mapping.set_column("village", "居住村落")
     to_dry_run(qtbot, wizard)
     click(qtbot, wizard, COMMIT)
     zhang = Person.get(Person.id_number == people[0][1])
@@ -351,7 +351,7 @@ def test_the_mapping_is_editable_required_and_remembered(qtbot, township, files,
     _persons_csv(second, people[1:])
     again = open_wizard(qtbot)
     choose(qtbot, again, files, "persons", second)
-    assert again.mapping_page.columns()["village"] == "所属村组"
+    assert again.mapping_page.columns()["village"] == "居住村落"
     assert again.mapping_page.columns()["address"] == "户籍地址"
     assert "上次" in again.mapping_page.remembered.text()
     # ... but not for another kind of import with the same headers.
