@@ -171,6 +171,9 @@ class MainWindow(QMainWindow):
         self.district_action = QAction("报送区局（U盘）(&D)…", self)
         self.district_action.triggered.connect(self.export_to_district)
         menu.addAction(self.district_action)
+        self.district_intake_action = QAction("区局汇总（载入报送包）(&H)…", self)
+        self.district_intake_action.triggered.connect(self.open_district_intake)
+        menu.addAction(self.district_intake_action)
         menu.addSeparator()
         quit_action = QAction("退出(&X)", self)
         # setShortcuts(StandardKey): every binding of the platform; setShortcut()
@@ -198,6 +201,10 @@ class MainWindow(QMainWindow):
     def export_to_district(self) -> None:
         from .dialogs.district_export import DistrictExportDialog
         DistrictExportDialog(self).exec()
+
+    def open_district_intake(self) -> None:
+        from .dialogs.district_intake import DistrictIntakeDialog
+        DistrictIntakeDialog(self).exec()
 
     def open_settings(self) -> None:
         from mzdesk.services import settings
