@@ -174,6 +174,8 @@ def test_two_townships_from_the_stick_are_listed_and_added_up(qtbot, towns, db, 
     assert model.data(model.index(0, 4), Qt.ItemDataRole.TextAlignmentRole) == RIGHT
     assert model.data(model.index(0, 1), Qt.ItemDataRole.TextAlignmentRole) is None
     assert DistrictPackage.select().count() == 2
+    dialog.figures_view.scrollToBottom()  # the 合计 rows, in bold
+    save_screenshot(dialog, "district_intake_totals")
 
 
 def test_a_tampered_package_is_refused_by_name_and_not_listed(qtbot, db, usb, messages):
@@ -188,6 +190,7 @@ def test_a_tampered_package_is_refused_by_name_and_not_listed(qtbot, db, usb, me
     assert dialog.error.isVisible() and CHADIAN in error and "校验失败" in error \
         and "高龄津贴花名册.xlsx" in error
     assert "1 个未载入" in dialog.outcome_label.text()
+    save_screenshot(dialog, "district_intake_refused")
     assert _townships(dialog) == [("白鹤镇", "是")]
     assert {r[0] for r in _figures(dialog)} == {"白鹤镇", "合计"}
     assert [p.township for p in DistrictPackage.select()] == ["白鹤镇"]

@@ -115,6 +115,8 @@ class FiguresModel(RowListModel):
 def _table(model: RowListModel, widths: tuple[int, ...]) -> QTableView:
     view = read_only_table(model)
     view.setWordWrap(False)
+    # Fixed widths: a stretched last column would push 本月减少 / 是否加密 to the far edge.
+    view.horizontalHeader().setStretchLastSection(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     for i, width in enumerate(widths):
         view.setColumnWidth(i, width)
@@ -130,7 +132,7 @@ class DistrictIntakeDialog(QDialog):
         self.saved_path: Path | None = None
         self._progress = None
         self.setWindowTitle(TITLE)
-        self.resize(980, 720)
+        self.resize(980, 760)
 
         # --- loading ---------------------------------------------------------------
         self.password_edit = QLineEdit()
@@ -177,9 +179,9 @@ class DistrictIntakeDialog(QDialog):
         month_row.addWidget(self.export_button)
 
         self.packages_model = PackagesModel(self)
-        self.packages_view = _table(self.packages_model, (110, 110, 80, 140, 140, 60, 70))
+        self.packages_view = _table(self.packages_model, (120, 120, 90, 150, 150, 70, 80))
         self.figures_model = FiguresModel(self)
-        self.figures_view = _table(self.figures_model, (100, 190, 70, 70, 130, 130, 75, 75))
+        self.figures_view = _table(self.figures_model, (110, 200, 80, 80, 140, 140, 90, 90))
         self.note_label = QLabel()  # townships without 本月新增 / 本月减少
         self.note_label.setWordWrap(True)
         self.note_label.setStyleSheet("color: #707070;")
@@ -195,9 +197,9 @@ class DistrictIntakeDialog(QDialog):
         layout.addWidget(load_box)
         layout.addLayout(month_row)
         layout.addWidget(QLabel("已载入的报送包"))
-        layout.addWidget(self.packages_view, 2)
+        layout.addWidget(self.packages_view, 1)
         layout.addWidget(QLabel("汇总"))
-        layout.addWidget(self.figures_view, 5)
+        layout.addWidget(self.figures_view, 4)
         layout.addWidget(self.note_label)
         layout.addLayout(bottom)
 
