@@ -158,7 +158,9 @@ class MainWindow(QMainWindow):
         return False
 
     def _build_menu(self) -> None:
-        menu = self.menuBar().addMenu("文件(&F)")
+        # Kept: code and tests reach the menu through this, not through a chain of
+        # temporary wrappers (menuBar().actions()[0].menu()), which PySide may free early.
+        self.file_menu = menu = self.menuBar().addMenu("文件(&F)")
         backup = QAction("备份数据库(&B)…", self)
         backup.triggered.connect(self.backup_database)
         menu.addAction(backup)

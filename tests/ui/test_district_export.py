@@ -60,7 +60,7 @@ def test_the_menu_entry_writes_an_encrypted_package(qtbot, paid_june, usb, messa
     qtbot.addWidget(window)
     window.show()
     assert window.district_action.text().startswith("报送区局（U盘）")
-    assert window.district_action in window.menuBar().actions()[0].menu().actions()
+    assert window.district_action in window.file_menu.actions()
     opened = []
 
     def run(dialog):

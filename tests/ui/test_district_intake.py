@@ -116,8 +116,7 @@ def test_two_townships_from_the_stick_are_listed_and_added_up(qtbot, towns, db, 
     window = MainWindow()
     qtbot.addWidget(window)
     window.show()
-    menus = window.menuBar().actions()  # held: PySide6 may free a temporary menu wrapper's menu
-    file_menu = menus[0].menu().actions()
+    file_menu = window.file_menu.actions()
     assert window.district_intake_action in file_menu
     assert file_menu.index(window.district_intake_action) == file_menu.index(window.district_action) + 1
     assert window.district_intake_action.text().startswith("区局汇总（载入报送包）")

@@ -157,7 +157,7 @@ def test_a_filled_template_imports_from_the_menu(qtbot, township, files, message
         return wizard.result()
 
     monkeypatch.setattr(ImportWizard, "exec", run)
-    assert window.import_action in window.menuBar().actions()[0].menu().actions()
+    assert window.import_action in window.file_menu.actions()
     window.import_action.trigger()
 
     assert "新增：3" in seen["counts"] and "新登记人员：3" in seen["counts"]
@@ -397,7 +397,7 @@ def test_the_template_menu_saves_the_chosen_kinds_template(qtbot, township, file
         return dialog.result()
 
     monkeypatch.setattr(TemplateDialog, "exec", run)
-    assert window.template_action in window.menuBar().actions()[0].menu().actions()
+    assert window.template_action in window.file_menu.actions()
     window.template_action.trigger()
     saved = tmp_path / "特困模板.xlsx"
     ws = openpyxl.load_workbook(saved).worksheets[0]
