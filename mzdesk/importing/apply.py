@@ -17,6 +17,7 @@ from ..models import Enrollment, Person, Programme, Village, database
 from ..services import enrollments, households, persons, villages
 from ..services.common import money
 from . import bulk, bulk_households
+from .sql_writer import Direct
 from .job import Job, PersonInfo, Rec
 
 MODES = ("refuse", "skip", "update")
@@ -70,8 +71,20 @@ class Applier:
             return True
         return False
 
+    @property
+    def sql(self) -> Direct:
+        """Where the fast path's statements go (job.sql: a Writer during an import)."""
+        return self.job.sql or Direct(database.connection())
+
+    def wait(self) -> None:
+        """Before the import itself reads what the fast path writes, or writes through the
+        services: the Writer's statements first (sql_writer's rules)."""
+        if self.job.sql is not None:
+            self.job.sql.wait()
+
     def service(self, rec: Rec, fn, *args, default: str = "id_number", hint: str = "", **kwargs):
         """Call a service in its own savepoint; a refusal is a problem on the row."""
+        self.wait()
         try:
             with database.atomic():
                 return fn(*args, **kwargs)
@@ -94,23 +107,28 @@ class Applier:
         """Register the rows' persons who are not in the registry; returns those rows."""
         job = self.job
         people, rows, seen = [], [], set()
-        for rec in recs:
-            number = rec.values.get("id_number")
-            if rec.bad or number is None or number in job.registry or number in seen:
-                continue
-            try:
-                people.append(self.new_person(rec, own=own))
-            except DomainError as exc:
-                job.problem(rec, column_for(job, str(exc)), str(exc))
-                continue
-            seen.add(number)
-            rows.append(rec)
+
+        def fresh():   # made as they are inserted: the first chunk goes in while the rest are made
+            for rec in recs:
+                number = rec.values.get("id_number")
+                if rec.bad or number is None or number in job.registry or number in seen:
+                    continue
+                try:
+                    person = self.new_person(rec, own=own)
+                except DomainError as exc:
+                    job.problem(rec, column_for(job, str(exc)), str(exc))
+                    continue
+                seen.add(number)
+                rows.append(rec)
+                people.append(person)
+                yield person
+
+        ids = bulk.register_persons(fresh(), job.now, self.sql, many=len(recs) >= bulk.BATCH_INDEX_FROM)
         if not people:
             return []
-        ids = bulk.register_persons(people, job.now)
         for p in people:
             job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
-                                                   p.village_id)
+                                                   p.village_id, p.address)
         job.persons_created += len(people)
         return rows
 
@@ -150,6 +168,8 @@ class PersonsApplier(Applier):
         good = job.good()
         existing = [r for r in good if r.values["id_number"] in job.registry]
         job.created += len(self.register_new(good, own=True))
+        if existing:
+            self.wait()
         for i, rec in enumerate(existing):
             self.step(i)
             if self.mode != "update":
@@ -190,8 +210,10 @@ class PersonProgrammeApplier(Applier):
         job = self.job
         code = job.kind.code
         good = job.good()
-        fresh = {r.values["id_number"] for r in self.register_new(good)}
+        # what stands in the way of the registered persons, read before new ones are queued
+        # (new persons have no enrollment)
         rules = bulk.EnrollmentRules(code, [self.info(r).id for r in good if r.values.get("id_number") in job.registry])
+        fresh = {r.values["id_number"] for r in self.register_new(good)}
         items = []
         for i, rec in enumerate(good):
             self.step(i)
@@ -216,7 +238,7 @@ class PersonProgrammeApplier(Applier):
             items.append(bulk.NewEnrollment(info.id, category=category, amount=amount, amount_reason=kept,
                                             reason=reason, details=details, bank_account=account,
                                             start_month=month))
-        bulk.enroll_many(rules.programme, items, job.now)
+        bulk.enroll_many(rules.programme, items, job.now, self.sql)
         job.created += len(items)
 
     @staticmethod
@@ -246,6 +268,7 @@ class PersonProgrammeApplier(Applier):
     def update(self, rec: Rec, enrollment_id: int, info: PersonInfo) -> None:
         """change_amount from the import's month when anything it computes from differs."""
         job, v = self.job, rec.values
+        self.wait()
         e = Enrollment.get_by_id(enrollment_id)
         month = max(job.month, e.start_month)
         try:
@@ -286,6 +309,7 @@ class HouseholdProgrammeApplier(Applier):
     the members, 保障人数 may not exceed them."""
 
     pending = 0
+    _village_kinds: dict[int, str] | None = None
 
     def check(self) -> None:
         job = self.job
@@ -329,10 +353,14 @@ class HouseholdProgrammeApplier(Applier):
         job = self.job
         code = job.kind.code
         groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
+        # what stands in the way of the registered persons, read before new ones are queued
+        # (a new person is in no household and no programme)
+        rules = bulk_households.HouseholdRules(
+            code, [job.registry[n].id for g in groups for r in g.recs
+                   if (n := r.values.get("id_number")) in job.registry])
+        amount = bulk.Amounts(Programme.get_by_id(code))
         fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
         groups = [g for g in groups if not any(r.bad for r in g.recs)]
-        rules = bulk_households.HouseholdRules(code, [self.info(r).id for g in groups for r in g.recs])
-        amount = bulk.Amounts(Programme.get_by_id(code))
         new: list[tuple[Group, bulk_households.NewHousehold, bulk.NewEnrollment]] = []
         for i, group in enumerate(groups):
             self.step(i)
@@ -342,6 +370,7 @@ class HouseholdProgrammeApplier(Applier):
                 if planned is not None:
                     new.append((group, *planned))
                 continue
+            self.wait()
             try:
                 with database.atomic():   # a refused household leaves nothing behind
                     self.write_group(code, group, fresh)
@@ -349,10 +378,10 @@ class HouseholdProgrammeApplier(Applier):
                         raise _GroupRefused
             except _GroupRefused:
                 pass
-        ids = bulk_households.create_households([h for _, h, _ in new], job.now)
+        ids = bulk_households.create_households([h for _, h, _ in new], job.now, self.sql)
         for hid, (_, _, e) in zip(ids, new):
             e.household_id = hid
-        bulk.enroll_many(amount.programme, [e for _, _, e in new], job.now)
+        bulk.enroll_many(amount.programme, [e for _, _, e in new], job.now, self.sql)
         job.created += len(new)
         self.pending += sum(e.covered > 1 + len(h.members) for _, h, e in new)
 
@@ -383,10 +412,9 @@ class HouseholdProgrammeApplier(Applier):
         except DomainError as exc:
             job.problem(group.head, column_for(job, str(exc)), str(exc))
             return None
-        village_id, address = rules.home[head.id]
-        household = bulk_households.NewHousehold(
-            head.id, members, village_id=job.village_ids.get(v.get("village")) or village_id,
-            area=self.area(group.head), address=address)
+        household = bulk_households.NewHousehold(   # village and address default to the head's
+            head.id, members, village_id=job.village_ids.get(v.get("village")) or head.village_id,
+            area=self.area(group.head), address=head.address)
         account = "" if v["id_number"] in fresh else PersonProgrammeApplier.enrollment_account(group.head, head)
         enrollment = bulk.NewEnrollment(head.id, category="", amount=value, amount_reason=kept, reason=reason,
                                         details=details, bank_account=account, start_month=month,
@@ -451,8 +479,9 @@ class HouseholdProgrammeApplier(Applier):
         if code != "bianyuan":
             return "城镇" if code == "dibao_urban" else "农村"
         village_id = self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id
-        village = Village.get_or_none(Village.id == village_id) if village_id else None
-        return "城镇" if village is not None and village.kind == "社区" else "农村"
+        if self._village_kinds is None:   # one read, not one per household
+            self._village_kinds = dict(Village.select(Village.id, Village.kind).tuples())
+        return "城镇" if self._village_kinds.get(village_id) == "社区" else "农村"
 
     def update(self, group: Group, e: Enrollment, details: dict, account: str, added: int) -> None:
         job, head, v = self.job, group.head, group.head.values

@@ -49,6 +49,7 @@ class LedgerApplier(Applier):
         job = self.job
         good = job.good()
         self.register_new(good)
+        self.wait()   # what follows reads and writes through the ORM
         pids = [self.info(r).id for r in good if not r.bad]
         existing = getattr(self, f"_existing_{job.kind.code}")(pids)
         handle = getattr(self, f"_write_{job.kind.code}")

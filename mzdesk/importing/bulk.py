@@ -36,6 +36,7 @@ from ..pinyin import name_keys
 from ..services import amounts, enrollments
 from ..services.common import required_text
 from ..services.persons import _bank_account, _clean_tags
+from .sql_writer import CHUNK, Direct
 
 _PERSON_SQL = (
     'INSERT INTO "person" ("id", "id_number", "name", "pinyin", "initials", "sex", "birth_date",'
@@ -83,12 +84,12 @@ def _snapshot_sql(model, extra: dict[str, str] | None = None) -> str:
     return "json_object(" + ", ".join(parts) + ")"
 
 
-def _audit_rows(cursor, model, first: int, last: int, action: str, summary: tuple[str, str],
+def _audit_rows(sql: Direct, model, first: int, last: int, action: str, summary: tuple[str, str],
                 at: str, extra: dict[str, str] | None = None) -> None:
     """One audit entry (no before, after = the row) for each row first..last of `model`;
     summary: (text before, SQL expression after it)."""
     table = model._meta.table_name
-    cursor.execute(
+    sql.execute(
         f'INSERT INTO "audit_log" ("at", "user", "action", "entity", "entity_id", "summary", "before",'
         f' "after") SELECT ?, ?, ?, ?, CAST("id" AS TEXT), ? || {summary[1]}, NULL,'
         f' {_snapshot_sql(model, extra)} FROM "{table}" WHERE "id" BETWEEN ? AND ? ORDER BY "id"',
@@ -119,33 +120,33 @@ class _SearchIndexOnce:
     the bulk insert and put back, in the import's transaction (a rollback
     puts it back too)."""
 
-    def __init__(self, cursor, many: bool):
-        self.cursor = cursor
+    def __init__(self, sql: Direct, many: bool):
+        self.sql = sql
         self.many = many
         self.triggers: list[tuple[str, str]] = []
         self.indexes: list[tuple[str, list[str]]] = []
         self.after_id = 0
 
     def __enter__(self):
-        c = self.cursor
+        c = self.sql
         if not self.many:
             return self
-        for name, sql in c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
-                                   " AND sql LIKE 'CREATE VIRTUAL TABLE%'").fetchall():
+        for name, sql in c.query("SELECT name, sql FROM sqlite_master WHERE type = 'table'"
+                                 " AND sql LIKE 'CREATE VIRTUAL TABLE%'"):
             compact = "".join(sql.lower().split()).replace('"', "'")
             if "usingfts5" in compact and "content='person'" in compact:
-                columns = [row[1] for row in c.execute(f'PRAGMA table_info("{name}")').fetchall()]
+                columns = [row[1] for row in c.query(f'PRAGMA table_info("{name}")')]
                 self.indexes.append((name, columns))
         names = [n for n, _ in self.indexes]
-        for name, sql in c.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-                                   " AND tbl_name = 'person'").fetchall():
+        for name, sql in c.query("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
+                                 " AND tbl_name = 'person'"):
             text = " ".join(sql.upper().split())
             if "AFTER INSERT" in text and any(n.upper() in text for n in names):
                 self.triggers.append((name, sql))
         if not self.triggers:
             self.indexes = []
             return self
-        self.after_id = c.execute('SELECT coalesce(max(id), 0) FROM "person"').fetchone()[0]
+        self.after_id = c.query('SELECT coalesce(max(id), 0) FROM "person"')[0][0]
         for name, _ in self.triggers:
             c.execute(f'DROP TRIGGER "{name}"')
         return self
@@ -155,10 +156,10 @@ class _SearchIndexOnce:
             return False
         for name, columns in self.indexes:
             cols = ", ".join(f'"{col}"' for col in columns)
-            self.cursor.execute(f'INSERT INTO "{name}" (rowid, {cols}) SELECT id, {cols} FROM "person"'
-                                " WHERE id > ?", (self.after_id,))
+            self.sql.execute(f'INSERT INTO "{name}" (rowid, {cols}) SELECT id, {cols} FROM "person"'
+                             " WHERE id > ?", (self.after_id,))
         for _, sql in self.triggers:
-            self.cursor.execute(sql)
+            self.sql.execute(sql)
         return False
 
 
@@ -186,25 +187,32 @@ class NewPerson:
         self.note = str(note or "")
 
 
-def register_persons(people: list[NewPerson], moment: dt.datetime) -> dict[str, int]:
-    """Insert the persons with their tags and a 登记人员 audit entry each; ID number → id."""
-    cursor = database.cursor()
-    with _SearchIndexOnce(cursor, len(people) >= BATCH_INDEX_FROM):
-        return _register(cursor, people, moment)
+def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Direct | None = None,
+                     *, many: bool = True) -> dict[str, int]:
+    """Insert the persons with their tags and a 登记人员 audit entry each; ID number → id.
+    `people` may be a generator: the rows go to `sql` a chunk at a time, so that a
+    Writer inserts the first while the rest are prepared. `many`: worth taking the
+    search index's trigger off (BATCH_INDEX_FROM persons or more)."""
+    sql = sql or Direct(database.connection())
+    with _SearchIndexOnce(sql, many):
+        return _register(sql, people, moment)
 
 
-def _next_id(cursor, table: str) -> int:
-    """The first free id: ids are given explicitly, so that the rows of one
-    table go in with one executemany (the transaction is IMMEDIATE: nobody
-    else writes meanwhile)."""
-    return cursor.execute(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"').fetchone()[0]
+# Tables whose rows the fast path gives ids itself, so that the rows of one table
+# go in with one statement and nothing waits for an insert to learn its id (the
+# transaction is IMMEDIATE: nobody else writes meanwhile).
+EXPLICIT_IDS = ("person", "household", "enrollment")
 
 
-def _register(cursor, people: list[NewPerson], moment: dt.datetime) -> dict[str, int]:
+def _next_id(sql: Direct, table: str) -> int:
+    return sql.next_id(table)
+
+
+def _register(sql: Direct, people: Iterable[NewPerson], moment: dt.datetime) -> dict[str, int]:
     db_time, audit_time = _stamp(moment)
     rows, tag_rows = [], []
     ids: dict[str, int] = {}
-    first = _next_id(cursor, "person")
+    first = _next_id(sql, "person")
     for pid, p in enumerate(people, first):
         number = p.id_number
         pinyin, initials = name_keys(p.name)
@@ -214,12 +222,16 @@ def _register(cursor, people: list[NewPerson], moment: dt.datetime) -> dict[str,
         ids[number] = pid
         for tag in p.tags:
             tag_rows.append((pid, tag))
-    if not rows:
+        if len(rows) == CHUNK:
+            sql.executemany(_PERSON_SQL, rows)
+            rows = []
+    if not ids:
         return ids
-    cursor.executemany(_PERSON_SQL, rows)
+    if rows:
+        sql.executemany(_PERSON_SQL, rows)
     if tag_rows:
-        cursor.executemany(_TAG_SQL, tag_rows)
-    _audit_rows(cursor, Person, first, first + len(rows) - 1, "登记人员", ("新增人员档案 ", '"id"'), db_time)
+        sql.executemany(_TAG_SQL, tag_rows)
+    _audit_rows(sql, Person, first, first + len(ids) - 1, "登记人员", ("新增人员档案 ", '"id"'), db_time)
     return ids
 
 
@@ -232,7 +244,7 @@ class Amounts:
         self.programme = programme
         self._suggestions: dict[tuple, object] = {}
         self._checked: dict[tuple, object] = {}
-        self._find = functools.lru_cache(maxsize=None)(amounts.standard_for)
+        self._find = functools.lru_cache(maxsize=None)(amounts.standard_finder())
 
     def __call__(self, month: str, category: str, details: dict, amount, reason: str, covered: int = 1,
                  income: Decimal | None = None):
@@ -330,14 +342,15 @@ class NewEnrollment:
         self.start_month = start_month
 
 
-def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.datetime) -> list[int]:
+def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.datetime,
+                sql: Direct | None = None) -> list[int]:
     """Insert the enrollments, their 开始 events and a 纳入保障 audit entry each."""
     db_time, _ = _stamp(moment)
     user = audit.current_user()
-    cursor = database.cursor()
+    sql = sql or Direct(database.connection())
     code = programme.code
     rows, events = [], []
-    first = _next_id(cursor, "enrollment")
+    first = _next_id(sql, "enrollment")
     for eid, e in enumerate(items, first):
         fen = int(e.amount.scaleb(2))   # checked amounts are quantized to the fen: exact
         income = None if e.income is None else int(e.income.scaleb(2))
@@ -347,12 +360,12 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
         events.append((eid, e.start_month, fen, e.reason, db_time, user))
     if not rows:
         return []
-    cursor.executemany(_ENROLL_SQL, rows)
-    cursor.executemany(_EVENT_SQL, events)
+    sql.executemany(_ENROLL_SQL, rows)
+    sql.executemany(_EVENT_SQL, events)
     # enroll() notes in the summary a household covering more persons than it has members
     pending = ('CASE WHEN "household_id" IS NOT NULL AND "covered_persons" > (SELECT count(*) FROM'
                ' "household_member" m WHERE m."household_id" = "enrollment"."household_id" AND m."active")'
                " THEN '" + enrollments.PENDING_NOTE.replace("'", "''") + "' ELSE '' END")
-    _audit_rows(cursor, Enrollment, first, first + len(rows) - 1, "纳入保障",
+    _audit_rows(sql, Enrollment, first, first + len(rows) - 1, "纳入保障",
                 (f"{programme.name} 自 ", f"\"start_month\" || ' 起' || {pending}"), db_time)
     return [row[0] for row in rows]

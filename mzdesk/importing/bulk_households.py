@@ -22,6 +22,7 @@ from typing import Iterable
 from ..models import Household, database
 from ..services import amounts
 from . import bulk
+from .sql_writer import Direct
 
 _HOUSEHOLD_SQL = ('INSERT INTO "household" ("id", "village_id", "head_id", "address", "area", "active",'
                   ' "created_at") VALUES (?, ?, ?, ?, ?, 1, ?)')
@@ -55,11 +56,6 @@ class HouseholdRules:
             self.tekun = {r[0] for r in database.execute_sql(
                 'SELECT person_id FROM "enrollment" WHERE programme_id = \'tekun\' AND status = \'在保\''
                 " AND person_id IN (SELECT value FROM json_each(?))", (ids,))}
-        # the household's village and address default to the head's (create_household)
-        self.home: dict[int, tuple[int | None, str]] = {
-            pid: (village, address) for pid, village, address in database.execute_sql(
-                'SELECT id, village_id, address FROM "person" WHERE id IN (SELECT value FROM json_each(?))',
-                (ids,))}
 
     def clear(self, head: int, members: list[int], dead: bool) -> bool:
         """True when the services could refuse this new household nothing registered."""
@@ -81,11 +77,11 @@ class NewHousehold:
         self.address = address
 
 
-def create_households(items: list[NewHousehold], moment: dt.datetime) -> list[int]:
+def create_households(items: list[NewHousehold], moment: dt.datetime, sql: Direct | None = None) -> list[int]:
     """Insert the households and their members, with a 新建家庭 audit entry each; their ids."""
     db_time = moment.isoformat(sep=" ")
-    cursor = database.cursor()
-    first = bulk._next_id(cursor, "household")
+    sql = sql or Direct(database.connection())
+    first = bulk._next_id(sql, "household")
     rows, members = [], []
     for hid, h in enumerate(items, first):
         rows.append((hid, h.village_id, h.head_id, h.address, h.area, db_time))
@@ -93,8 +89,8 @@ def create_households(items: list[NewHousehold], moment: dt.datetime) -> list[in
         members.extend((hid, pid, relation) for pid, relation in h.members)
     if not rows:
         return []
-    cursor.executemany(_HOUSEHOLD_SQL, rows)
-    cursor.executemany(_MEMBER_SQL, members)
-    bulk._audit_rows(cursor, Household, first, first + len(rows) - 1, "新建家庭", ("", "''"), db_time,
+    sql.executemany(_HOUSEHOLD_SQL, rows)
+    sql.executemany(_MEMBER_SQL, members)
+    bulk._audit_rows(sql, Household, first, first + len(rows) - 1, "新建家庭", ("", "''"), db_time,
                      extra={"members": _MEMBERS_JSON})
     return [row[0] for row in rows]

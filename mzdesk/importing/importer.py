@@ -19,17 +19,20 @@ from pathlib import Path
 from typing import Callable
 
 from .. import audit
+from .. import db as dbmod
 import peewee as pw
 
 from ..errors import ConflictError, ValidationError
 from ..models import database
 from . import kinds as kinds_module
+from . import bulk, sql_writer
 from .apply import MODES, applier_for
 from .apply import create_villages as add_unknown_villages
 from .job import Job, Mapping, Problem, auto_mapping
 from .reader import Skipped, Table, read_table
 
 KINDS = tuple(kinds_module.KINDS)
+LARGE = 5000   # rows from which the import's pages reach the database file after it returns
 MODE_LABELS = {"refuse": "拒绝导入", "skip": "跳过", "update": "更新"}
 
 __all__ = ["KINDS", "MODES", "Problem", "Mapping", "ImportResult", "detect", "run_import",
@@ -182,11 +185,14 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
     written = False
     if not missing_column:
         try:
-            with _write_lock(), database.atomic("IMMEDIATE"):
+            with dbmod.checkpoint_afterwards(database.obj, len(job.recs) >= LARGE), _write_lock(), \
+                    database.atomic("IMMEDIATE"):
                 if create_villages:
                     add_unknown_villages(job)
                 job.progress(len(job.recs), "正在写入")
-                applier.write()
+                with sql_writer.statements(database.connection(), ids_of=bulk.EXPLICIT_IDS) as job.sql:
+                    applier.write()
+                job.sql = None
                 if job.problems or dry_run:
                     raise _Rollback
                 _record(job, Path(path).name)

@@ -62,6 +62,7 @@ class PersonInfo(NamedTuple):
     death_date: str | None
     bank_account: str
     village_id: int | None
+    address: str
 
 
 def shown(value) -> str:
@@ -136,6 +137,7 @@ class Job:
         self.villages_created: list[str] = []
         self.village_ids: dict[str, int | None] = {}   # the file's text → village id
         self.registry: dict[str, PersonInfo] = {}      # ID number → registered person
+        self.sql = None   # while writing: where the fast path's statements go (sql_writer)
         self.total_steps = 2 * max(len(table.rows), 1)
 
     # --- problems ------------------------------------------------------------------
@@ -242,7 +244,7 @@ class Job:
         if not numbers:
             return
         rows = database.execute_sql(
-            "SELECT p.id_number, p.id, p.name, p.death_date, p.bank_account, p.village_id"
+            "SELECT p.id_number, p.id, p.name, p.death_date, p.bank_account, p.village_id, p.address"
             " FROM json_each(?) j JOIN person p ON p.id_number = j.value",
             (json.dumps(sorted(numbers)),))
         for number, *info in rows:

@@ -43,9 +43,24 @@ def standard_for(programme: str, category: str, month: str) -> Standard | None:
             & (Standard.effective_from <= month)
             & ((Standard.effective_to.is_null()) | (Standard.effective_to >= month))
         )
-        .order_by(Standard.effective_from.desc())
+        .order_by(Standard.effective_from.desc(), Standard.id.desc())
         .first()
     )
+
+
+def standard_finder():
+    """standard_for answered from every standard row, read once: an import asks
+    for the same few standards thousands of times, and must not touch the
+    database while its rows are being written (importing/sql_writer.py)."""
+    rows = list(Standard.select().order_by(Standard.effective_from.desc(), Standard.id.desc()))
+
+    def find(programme: str, category: str, month: str) -> Standard | None:
+        for row in rows:   # newest first, as standard_for orders them
+            if (row.programme_id == programme and row.category == category and row.effective_from <= month
+                    and (row.effective_to is None or row.effective_to >= month)):
+                return row
+        return None
+    return find
 
 
 def _standard_amount(programme: str, category: str, month: str, *, required: bool = True,

@@ -141,6 +141,16 @@ def test_registered_conflicts_are_named_by_the_services(township, tmp_path, db):
     assert set(got) == {3, 4, 7} and not result.written and db_hash(db) == before
 
 
+def test_a_registered_head_gives_the_new_household_his_village_and_address(township, tmp_path):
+    head = new_id(dt.date(1962, 1, 1))
+    q = persons.register_person(head, "乙", village="新华社区", address="二组")
+    path = sheet(tmp_path / "d.xlsx", ["姓名", "身份证号", "与户主关系", "保障人数"], [["乙", head, "户主", 1]])
+    result = run("dibao_rural", path)
+    assert result.written and result.created == 1 and result.persons_created == 0
+    household = Household.get(Household.head == q.id)
+    assert (household.village_id, household.address) == (q.village_id, "二组")
+
+
 def test_household_rules_see_what_is_registered(township):
     p = persons.register_person(new_id(dt.date(1960, 1, 1)), "甲", village="长丰村")
     q = persons.register_person(new_id(dt.date(1962, 1, 1)), "乙", village="长丰村", address="二组")
@@ -150,7 +160,6 @@ def test_household_rules_see_what_is_registered(township):
     enrollments.enroll("tekun", r.id, start_month="2024-01", category="散居")
     rules = bulk_households.HouseholdRules("dibao_rural", [p.id, q.id, r.id])
     assert rules.in_household == {p.id} and rules.tekun == {r.id} and rules.enrolled == set()
-    assert rules.home[q.id] == (q.village_id, "二组")
     assert rules.clear(q.id, [], dead=False)
     assert not rules.clear(q.id, [p.id], dead=False) and not rules.clear(q.id, [r.id], dead=False)
     assert not rules.clear(q.id, [], dead=True)

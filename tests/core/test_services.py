@@ -11,7 +11,7 @@ from mzdesk import audit
 from mzdesk.errors import ConflictError, NotFoundError, ValidationError
 from mzdesk.models import (AuditLog, Batch, BatchLine, Enrollment, EnrollmentEvent, Person,
                            PersonTag, Standard, Village)
-from mzdesk.services import (deaths, enrollments, households, ledgers, persons, settings,
+from mzdesk.services import (amounts, deaths, enrollments, households, ledgers, persons, settings,
                              standards, villages)
 from mzdesk.services.enrollments import state_in
 
@@ -177,6 +177,24 @@ def test_standards_close_previous_and_keep_history(township):
     assert e22.amount == Decimal("1300.00")
     enrollments.change_amount(e22.id, month="2023-01")
     assert Enrollment.get_by_id(e22.id).amount == Decimal("1400.00")
+
+
+def test_the_import_s_standards_read_once_are_those_standard_for_finds(township):
+    standards.add_standard("dibao_rural", "700", "2023-01")
+    standards.add_standard("dibao_rural", "760", "2024-07")
+    standards.add_standard("gaoling", "80", "2024-01", category="90-99")
+    find = amounts.standard_finder()
+    months = [f"{y}-{m:02d}" for y in (2021, 2022, 2023, 2024, 2025) for m in (1, 6, 7, 12)]
+    asked = [(p, c) for p, c in Standard.select(Standard.programme, Standard.category).distinct().tuples()]
+    asked += [("dibao_rural", "没有的类别"), ("youfu", "复员军人"), ("bianyuan", "")]
+    for programme, category in asked:
+        for month in months:
+            want = amounts.standard_for(programme, category, month)
+            got = find(programme, category, month)
+            assert (got and got.id) == (want and want.id), (programme, category, month)
+    assert find("dibao_rural", "", "2023-06").amount == Decimal("700.00")
+    assert find("dibao_rural", "", "2024-07").amount == Decimal("760.00")
+    assert find("dibao_rural", "", "2021-12") is None
 
 
 def test_death_stops_enrollments_and_lists_later_payments(township):

@@ -1,0 +1,220 @@
+"""The fast path's statements, run on a second thread while the import goes on.
+
+An import of 20,000 rows spends about half its time inside SQLite (inserting
+persons with five indexes and the search index, building audit entries) and
+half in Python (cleaning cells, pinyin, planning households and
+enrollments). SQLite gives up Python's lock while it works, so the two halves
+can overlap: the bulk functions (bulk.py, bulk_households.py) hand their
+INSERTs to a Writer and go on preparing the next table's rows.
+
+The rules that keep this safe:
+- The Writer runs its statements in the order given, on the import's own
+  connection and inside its transaction (sqlite3.threadsafety is 3 here: a
+  connection may be shared; SQLite serialises the calls).
+- Ids are given by Python (the next ids are read before anything is
+  queued), so no statement waits for another's result.
+- Any other use of the database by the import (a service, a savepoint, a
+  read of a table the Writer may be filling) first calls wait(), which also
+  raises the Writer's error if a statement failed. A read of a table the
+  Writer does not write is right without waiting, but stalls until the
+  statement running ends: what the planning needs (the rules, the
+  standards, the programme) is read before the first rows are queued.
+- The Writer is closed before the importer commits or rolls back: close()
+  waits for the statements queued, or, when the import is leaving on an
+  error, lets the running one finish and drops the rest.
+"""
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import queue
+import re
+import sqlite3
+import threading
+from typing import Iterable, Sequence
+
+# Rows per executemany: small enough that the Writer starts while Python is
+# still preparing the rest, large enough that the queue costs nothing.
+CHUNK = 2000
+
+_STOP = object()
+_WRITES = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+
+
+_VALUES = re.compile(r"\)\s*VALUES\s*\((.*)\)\s*$", re.S | re.I)
+
+
+@functools.lru_cache(maxsize=64)
+def _over_json(sql: str, same: tuple[bool, ...]) -> str:
+    """INSERT … VALUES (?, ?, 'x') as INSERT … SELECT over json_each(?) of the rows;
+    json_extract gives text, integers and NULL back as they were bound. A value
+    that is the same on every row (same[i]) is bound once instead, before the
+    array, and left out of it: fewer values for SQLite to pick out of each row."""
+    found = _VALUES.search(sql)
+    if not found:
+        raise ValueError("not an INSERT … VALUES statement")
+    parts, i, n = [], 0, 0
+    for part in _split(found[1]):
+        if part != "?":
+            parts.append(part)
+            continue
+        if same[i]:
+            parts.append("?")
+        else:
+            parts.append(f"json_extract(value, '$[{n}]')")
+            n += 1
+        i += 1
+    return sql[: found.start()] + ") SELECT " + ", ".join(parts) + " FROM json_each(?) ORDER BY key"
+
+
+def _as_json(sql: str, rows: list[Sequence]) -> tuple[str, tuple]:
+    """The statement and parameters for _over_json."""
+    first = rows[0]
+    same = tuple(all(row[i] == v and type(row[i]) is type(v) for row in rows) for i, v in enumerate(first))
+    varying = [i for i, s in enumerate(same) if not s]
+    payload = json.dumps([[row[i] for i in varying] for row in rows], ensure_ascii=False, separators=(",", ":"))
+    return _over_json(sql, same), (*(v for v, s in zip(first, same) if s), payload)
+
+
+def _split(values: str) -> list[str]:
+    """The items of a VALUES list (literals with commas inside quotes kept whole)."""
+    out, cur, quoted = [], "", False
+    for ch in values:
+        if ch == "'":
+            quoted = not quoted
+        if ch == "," and not quoted:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur.strip())
+    return out
+
+
+class Direct:
+    """The same calls, run at once on the caller's thread (small imports, tests)."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.cursor = connection.cursor()
+
+    def execute(self, sql: str, params: Sequence = ()) -> None:
+        self.cursor.execute(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        self.cursor.executemany(sql, rows)
+
+    def query(self, sql: str, params: Sequence = (), *, table: str | None = None) -> list[tuple]:
+        """Rows of a SELECT. `table` names the one table it reads: then it need not wait
+        for the Writer unless a statement queued writes that table itself (a trigger's
+        own writes are not seen: do not name a table that a trigger fills)."""
+        return self.cursor.execute(sql, params).fetchall()
+
+    def next_id(self, table: str) -> int:
+        """The first free id of a table whose rows are given their ids here (bulk.py)."""
+        return self.query(f'SELECT coalesce(max(id), 0) + 1 FROM "{table}"', table=table)[0][0]
+
+    def wait(self) -> None:
+        pass
+
+    def close(self, failed: bool = False) -> None:
+        pass
+
+
+class Writer(Direct):
+    """Statements queued to a thread of their own; see the module's docstring."""
+
+    def __init__(self, connection: sqlite3.Connection, ids_of: Iterable[str] = ()):
+        super().__init__(connection)   # query() runs on the caller's thread
+        self._connection = connection
+        self._queue: queue.Queue = queue.Queue()
+        self._error: BaseException | None = None
+        self._written: set[str] = set()   # tables the statements queued so far write
+        self._dropping = False
+        # Read now, while nothing runs: a read later waits for the statement running
+        # (SQLite takes one call at a time on a connection), a tenth of a second each.
+        self._next_ids = {table: Direct.next_id(self, table) for table in ids_of}
+        self._thread = threading.Thread(target=self._run, name="mzdesk-import-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        cursor = self._connection.cursor()
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                if self._error is None and not self._dropping:
+                    cursor.execute(*item)
+            except BaseException as exc:   # handed to the import's thread at wait()
+                self._error = exc
+            finally:
+                self._queue.task_done()
+
+    def execute(self, sql: str, params: Sequence = ()) -> None:
+        self._put(sql, params)
+
+    def executemany(self, sql: str, rows: Iterable[Sequence]) -> None:
+        # One statement over a JSON array instead of a statement per row: sqlite3 binds
+        # each row holding Python's lock, and a thread that must take the lock back
+        # 20,000 times from a busy one waits its switch interval (5 ms) each time.
+        rows = rows if isinstance(rows, list) else list(rows)
+        if rows:
+            self._put(*_as_json(sql, rows))
+
+    def _put(self, sql: str, params) -> None:
+        self._check()
+        written = _WRITES.match(sql)
+        # an INSERT, UPDATE or DELETE names its table; anything else here changes the
+        # schema (the search index's trigger dropped and made again)
+        self._written.add(written[1] if written else "sqlite_master")
+        self._queue.put((sql, params))
+
+    def query(self, sql: str, params: Sequence = (), *, table: str | None = None) -> list[tuple]:
+        if table is None or table in self._written:
+            self._drain()
+        return super().query(sql, params)
+
+    def next_id(self, table: str) -> int:
+        known = self._next_ids.pop(table, None)   # good once: then its rows are queued
+        return known if known is not None else super().next_id(table)
+
+    def wait(self) -> None:
+        """Return when every statement queued has run; raise the first one's error.
+        (The caller is about to use the database itself, perhaps inserting rows: the
+        ids read at the start are read again when next asked for.)"""
+        self._next_ids.clear()
+        self._drain()
+
+    def _drain(self) -> None:
+        self._queue.join()
+        self._check()
+
+    def _check(self) -> None:
+        if self._error is not None:   # nothing after a failed statement runs (see _run)
+            raise self._error
+
+    def close(self, failed: bool = False) -> None:
+        """Stop the thread: after the queued statements, or (failed) after the running one."""
+        if failed:
+            self._dropping = True
+        self._queue.put(_STOP)
+        self._thread.join()
+        if not failed:
+            self._check()
+
+
+@contextlib.contextmanager
+def statements(connection: sqlite3.Connection, *, background: bool = True, ids_of: Iterable[str] = ()):
+    """A Writer (or Direct) for the body; closed before the caller's transaction ends,
+    its statements all run, or on an error the rest dropped. ids_of: the tables
+    whose next id the Writer reads at once."""
+    # Sharing a connection between threads needs SQLite's serialized mode (the usual build)
+    background = background and sqlite3.threadsafety == 3
+    sql = Writer(connection, ids_of) if background else Direct(connection)
+    try:
+        yield sql
+    except BaseException:
+        sql.close(failed=True)
+        raise
+    sql.close()
