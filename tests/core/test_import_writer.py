@@ -1,13 +1,17 @@
 """The import's statements on a second thread (mzdesk/importing/sql_writer.py): the
 rows come out as executemany would write them, a failed statement stops the rest
-and reaches the import, and a cancelled import leaves nothing behind."""
+and reaches the import, and a cancelled import leaves nothing behind; a large
+import's pages reach the database file after it returns (db.checkpoint_afterwards)."""
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
+from pathlib import Path
 
 import pytest
 
+from mzdesk import db as dbmod
 from mzdesk.importing import sql_writer
 from mzdesk.models import Enrollment, Person
 
@@ -96,3 +100,23 @@ def test_cancelling_while_rows_are_being_written_leaves_the_database_as_it_was(t
     result = run("gaoling", path)   # the same file afterwards goes in whole
     assert result.problems[:3] == []
     assert result.written and Person.select().count() == Enrollment.select().count() == 450
+
+
+def test_a_large_write_is_checkpointed_after_it_returns_not_inside_the_commit(db):
+    file = Path(db.database)
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.execute_sql("CREATE TABLE filler (x TEXT)")
+    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = file.stat().st_size
+    with dbmod.checkpoint_afterwards(db, large=True):
+        assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        with db.atomic():
+            db.execute_sql("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)"
+                           " INSERT INTO filler SELECT hex(randomblob(500)) FROM n")
+        assert file.stat().st_size == size   # committed into the WAL only
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000
+    for thread in threading.enumerate():
+        if thread.name == "mzdesk-checkpoint":
+            thread.join(10)
+    assert file.stat().st_size > size + 3_000_000   # the pages reached the database file
+    assert db.execute_sql("SELECT count(*) FROM filler").fetchone()[0] == 4000
