@@ -29,7 +29,7 @@ from . import bulk, sql_writer
 from .apply import MODES, applier_for
 from .apply import create_villages as add_unknown_villages
 from .job import Job, Mapping, Problem, auto_mapping
-from .reader import Skipped, Table, read_table
+from .reader import Skipped, Table, file_stamp, read_table
 
 KINDS = tuple(kinds_module.KINDS)
 LARGE = 5000   # rows from which the import's pages reach the database file after it returns
@@ -142,19 +142,21 @@ class _Rollback(Exception):
 def run_import(kind, path, *, sheet: str | None = None, mapping: Mapping | dict | None = None,
                dry_run: bool = False, create_villages: bool = False, on_duplicate: str = "refuse",
                progress: Callable[[int, int, str], None] | None = None,
-               today: dt.date | None = None) -> ImportResult:
+               today: dt.date | None = None, table: Table | None = None) -> ImportResult:
     """Import one sheet of a file; see the module's docstring.
 
     progress(done, total, label) is called as rows are checked and written;
     if it raises (a cancel button), nothing is written and the exception
     goes on to the caller. `today` fixes the month taken for a blank
-    开始月份 and for updates (tests).
+    开始月份 and for updates (tests). `table`: what detect() read from this
+    file for the same KIND (the wizard's preview), used as long as the file
+    has not been saved since; otherwise the file is read again.
     """
     spec = _kind(kind)
     if on_duplicate not in MODES:
         raise ValidationError("重复记录的处理方式应为 refuse（拒绝）、skip（跳过）或 update（更新）")
     with _no_cyclic_gc():
-        return _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today)
+        return _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today, table)
 
 
 @contextlib.contextmanager
@@ -171,8 +173,10 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today) -> ImportResult:
-    table = _read(spec, path, sheet)
+def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today,
+         table) -> ImportResult:
+    if not _still_current(table, path, sheet):
+        table = _read(spec, path, sheet)
     job = Job(spec, table, _checked_mapping(spec, table, mapping), create_villages=create_villages,
               on_duplicate=on_duplicate, progress=progress, today=today)
     job.progress(0, "正在检查")
@@ -208,6 +212,18 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
         persons_created=job.persons_created, villages_created=job.villages_created,
         header_row=table.header_row, skipped_rows=list(table.skipped), mapping=job.mapping,
         on_duplicate=on_duplicate, members_pending=getattr(applier, "pending", 0))
+
+
+def _still_current(table: Table | None, path, sheet: str | None) -> bool:
+    """A table read before is the file's as long as the file is unchanged."""
+    if table is None or table.stamp is None or table.file_name != Path(path).name:
+        return False
+    if sheet is not None and sheet != table.sheet:
+        return False
+    try:
+        return file_stamp(path) == table.stamp
+    except OSError:   # gone: reading it again says so
+        return False
 
 
 def _column_order(job: Job, title: str) -> int:

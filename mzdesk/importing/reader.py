@@ -82,6 +82,9 @@ class Table:
     # Excel letters of the header columns ('A', 'B', …), for reports that
     # want to say where a column is; same length as headers.
     columns: list[str] = field(default_factory=list)
+    # the file's size and modification time when it was read (file_stamp): a table
+    # read for the wizard's preview serves its import unless the file was saved since
+    stamp: tuple[int, int] | None = None
 
 
 class ReadError(DomainError):
@@ -456,6 +459,19 @@ def read_table(path, *, sheet: str | None = None, known_headers: Iterable[str] =
     """
     path = Path(path)
     _check_file(path)
+    stamp = file_stamp(path)   # before reading: a save during the read shows as a change
+    table = _read_table(path, sheet, known_headers, fill_down)
+    table.stamp = stamp
+    return table
+
+
+def file_stamp(path) -> tuple[int, int]:
+    """Size and modification time: a file saved again since differs in one or both."""
+    st = Path(path).stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def _read_table(path: Path, sheet: str | None, known_headers: Iterable[str], fill_down: Iterable[str]) -> Table:
     known_list = [k for k in known_headers if k]
     known = frozenset(header_key(k) for k in known_list) - {""}
     fill_down = tuple(fill_down)

@@ -7,6 +7,7 @@ refused file leaves behind is compared as a full SQL dump of the database.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 from decimal import Decimal
 
@@ -193,6 +194,27 @@ def test_a_messy_roster_in_any_format_registers_its_persons(qtbot, township, fil
     assert wizard.result_info.written and wizard.result_info.created == 8
     names = {p.id_number: (p.name, p.village.name, p.bank_account) for p in Person.select()}
     assert names == {r.id_number: (r.name, r.village, r.account) for r in records}
+
+
+def test_the_file_is_read_once_unless_saved_again_before_the_import(qtbot, township, files, messages,
+                                                                     tmp_path, monkeypatch):
+    path = tmp_path / "高龄津贴.xlsx"
+    gaoling_template(path, ELDERS[:2])
+    reads = []
+    real = importer.read_table
+    monkeypatch.setattr(importer, "read_table", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    wizard = open_wizard(qtbot)
+    choose(qtbot, wizard, files, "gaoling", path)
+    to_dry_run(qtbot, wizard)
+    assert len(reads) == 1 and "将新增 2 条" in wizard.dry_run_page.summary.text()   # preview and dry run
+
+    gaoling_template(path, ELDERS)   # the clerk adds a row in Excel and saves, the wizard still open
+    stamp = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(stamp, stamp))
+    click(qtbot, wizard, COMMIT)
+    assert len(reads) == 2   # read again: what goes in is what the file holds now
+    assert wizard.result_info.written and wizard.result_info.created == 3
+    assert Enrollment.select().count() == 3
 
 
 # --- a messy file is refused, with every problem named ---------------------------------

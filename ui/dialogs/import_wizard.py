@@ -95,6 +95,7 @@ class ImportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.table: Table | None = None
+        self.table_kind = ""   # the KIND the table was read for (its header variants)
         self.auto_columns: dict[str, str] = {}
         self.mapping_columns: dict[str, str] = {}
         self.mapping_from_memory = False
@@ -220,7 +221,7 @@ class ImportWizard(QWizard):
 
         def done(found):
             table, mapping = found
-            self.table = table
+            self.table, self.table_kind = table, kind
             self.auto_columns = dict(mapping.columns)
             memory = remembered_columns(kind, table.headers)
             self.mapping_from_memory = bool(memory) and memory != self.auto_columns
@@ -247,13 +248,16 @@ class ImportWizard(QWizard):
 
     def _import_work(self, dry_run: bool):
         kind, path, sheet = self.kind(), self.path(), self.table.sheet
+        # the table read for the preview, unless the file was saved since (run_import checks)
+        table = self.table if self.table_kind == kind else None
         mapping = Mapping(dict(self.mapping_columns))
         create = self.options_page.create_villages.isChecked()
         mode = self.options_page.on_duplicate()
 
         def work(progress):
             return importer.run_import(kind, path, sheet=sheet, mapping=mapping, dry_run=dry_run,
-                                       create_villages=create, on_duplicate=mode, progress=progress)
+                                       create_villages=create, on_duplicate=mode, progress=progress,
+                                       table=table)
         return work
 
     def start_dry_run(self) -> None:
