@@ -99,6 +99,11 @@ def open_database(path: Path | str | None = None, *, create: bool = True) -> pw.
 
 
 def close_database() -> None:
+    # A checkpoint still running holds a connection of its own: waited for, so that the
+    # last connection to close folds the WAL into the file (a copy of the file alone,
+    # or a restore replacing it, then has everything)
+    while _checkpoints:
+        _checkpoints.pop().join()
     current = database.obj
     if current is not None and not current.is_closed():
         current.close()
@@ -154,7 +159,12 @@ def checkpoint_afterwards(db: pw.SqliteDatabase, large: bool):
         yield
     finally:
         db.execute_sql("PRAGMA wal_autocheckpoint = 1000")
-    threading.Thread(target=_checkpoint, args=(db.database,), name="mzdesk-checkpoint", daemon=True).start()
+    thread = threading.Thread(target=_checkpoint, args=(db.database,), name="mzdesk-checkpoint", daemon=True)
+    thread.start()
+    _checkpoints[:] = [t for t in _checkpoints if t.is_alive()] + [thread]
+
+
+_checkpoints: list[threading.Thread] = []   # started and not yet waited for (close_database)
 
 
 def _checkpoint(path: str) -> None:

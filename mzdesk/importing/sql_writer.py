@@ -21,7 +21,12 @@ The rules that keep this safe:
   standards, the programme) is read before the first rows are queued.
 - The Writer is closed before the importer commits or rolls back: close()
   waits for the statements queued, or, when the import is leaving on an
-  error, lets the running one finish and drops the rest.
+  error, lets the running one finish and drops the rest. Ctrl-C while it
+  waits does the same. A statement never runs outside the transaction
+  (after a rollback it would commit on its own).
+- No statement given to the Writer may call a function written in Python
+  (peewee registers a few): it would need Python's lock while holding
+  SQLite's, which the import's thread may be waiting for.
 """
 from __future__ import annotations
 
@@ -39,6 +44,7 @@ from typing import Iterable, Sequence
 CHUNK = 2000
 
 _STOP = object()
+_NUL = "\\u0000"   # a NUL as json.dumps writes it
 _WRITES = re.compile(r'\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 
 
@@ -134,22 +140,34 @@ class Writer(Direct):
         # Read now, while nothing runs: a read later waits for the statement running
         # (SQLite takes one call at a time on a connection), a tenth of a second each.
         self._next_ids = {table: Direct.next_id(self, table) for table in ids_of}
+        self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mzdesk-import-writer", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        cursor = self._connection.cursor()
-        while True:
-            item = self._queue.get()
-            try:
-                if item is _STOP:
-                    return
-                if self._error is None and not self._dropping:
-                    cursor.execute(*item)
-            except BaseException as exc:   # handed to the import's thread at wait()
-                self._error = exc
-            finally:
-                self._queue.task_done()
+        # The thread never ends before _STOP, whatever fails: wait() and close() rely on
+        # every item being marked done. A failure is handed to the import's thread.
+        try:
+            cursor = self._connection.cursor()
+        except BaseException as exc:
+            cursor, self._error = None, exc
+        try:
+            while True:
+                item = self._queue.get()
+                try:
+                    if item is _STOP:
+                        return
+                    if self._error is None and not self._dropping:
+                        if not self._connection.in_transaction:
+                            raise sqlite3.OperationalError("the import's transaction has ended")
+                        cursor.execute(*item)
+                except BaseException as exc:
+                    if self._error is None:
+                        self._error = exc
+                finally:
+                    self._queue.task_done()
+        finally:
+            self._done.set()
 
     def execute(self, sql: str, params: Sequence = ()) -> None:
         self._put(sql, params)
@@ -159,8 +177,16 @@ class Writer(Direct):
         # each row holding Python's lock, and a thread that must take the lock back
         # 20,000 times from a busy one waits its switch interval (5 ms) each time.
         rows = rows if isinstance(rows, list) else list(rows)
-        if rows:
-            self._put(*_as_json(sql, rows))
+        if not rows:
+            return
+        statement, params = _as_json(sql, rows)
+        if _NUL in params[-1]:
+            # json_extract ends a text at a NUL (Excel keeps one as _x0000_): such rows
+            # are bound one by one, slowly but whole
+            for row in rows:
+                self._put(sql, row)
+            return
+        self._put(statement, params)
 
     def _put(self, sql: str, params) -> None:
         self._check()
@@ -195,11 +221,21 @@ class Writer(Direct):
             raise self._error
 
     def close(self, failed: bool = False) -> None:
-        """Stop the thread: after the queued statements, or (failed) after the running one."""
+        """Stop the thread: after the queued statements, or (failed) after the running one.
+        Interrupted while it waits (Ctrl-C), it drops the rest, still waits for the thread,
+        then lets the interruption go on: the rollback comes after the thread has stopped."""
         if failed:
             self._dropping = True
         self._queue.put(_STOP)
-        self._thread.join()
+        interrupted = None
+        while not self._done.is_set():
+            try:
+                self._done.wait()
+            except BaseException as exc:
+                self._dropping = True
+                interrupted = interrupted or exc
+        if interrupted is not None:
+            raise interrupted
         if not failed:
             self._check()
 

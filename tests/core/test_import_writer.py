@@ -1,15 +1,22 @@
 """The import's statements on a second thread (mzdesk/importing/sql_writer.py): the
-rows come out as executemany would write them, a failed statement stops the rest
-and reaches the import, and a cancelled import leaves nothing behind; a large
-import's pages reach the database file after it returns (db.checkpoint_afterwards)."""
+rows come out as executemany would write them (a NUL in a cell too), a failed
+statement or a thread that cannot run stops the rest and reaches the import, nothing
+runs after the rollback (Ctrl-C while waiting too), and a cancelled import leaves
+nothing behind; a large import's pages reach the database file after it returns, and
+before the program ends (db.checkpoint_afterwards). Some cases came from a review."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
+import subprocess
+import sys
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 
 from mzdesk import db as dbmod
 from mzdesk.importing import sql_writer
@@ -18,6 +25,8 @@ from mzdesk.models import Enrollment, Person
 from .people import new_id
 from .test_importer import db_hash, run, sheet
 
+ROOT = Path(__file__).resolve().parents[2]
+
 _TABLE = "CREATE TABLE t (id INTEGER PRIMARY KEY, a, b, c, d, e, f)"
 _INSERT = "INSERT INTO t (id, a, b, c, d, e, f) VALUES (?, ?, ?, 'x, y', ?, ?, ?)"
 
@@ -25,6 +34,7 @@ _INSERT = "INSERT INTO t (id, a, b, c, d, e, f) VALUES (?, ?, ?, 'x, y', ?, ?, ?
 def _connection(tmp_path, name):
     con = sqlite3.connect(tmp_path / name, isolation_level=None, check_same_thread=False)
     con.execute(_TABLE)
+    con.execute("BEGIN IMMEDIATE")   # the Writer runs only inside the import's transaction
     return con
 
 
@@ -60,6 +70,16 @@ def test_a_failed_statement_stops_the_rest_and_is_raised_where_the_import_waits(
         writer.execute("INSERT INTO t (id, a) VALUES (100, 'later')")
     writer.close(failed=True)
     assert [r[0] for r in con.execute("SELECT id FROM t ORDER BY id")] == [1, 2, 3]
+
+
+def test_nothing_queued_runs_once_the_transaction_has_ended(tmp_path):
+    con = _connection(tmp_path, "e.db")
+    writer = sql_writer.Writer(con)
+    con.execute("ROLLBACK")   # as if the import had rolled back with statements still queued
+    writer.execute("INSERT INTO t (id, a) VALUES (1, 'would commit on its own')")
+    with pytest.raises(sqlite3.OperationalError, match="transaction has ended"):
+        writer.close()
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
 
 
 def test_ids_read_at_the_start_are_read_again_after_the_import_writes_itself(tmp_path):
@@ -120,3 +140,87 @@ def test_a_large_write_is_checkpointed_after_it_returns_not_inside_the_commit(db
             thread.join(10)
     assert file.stat().st_size > size + 3_000_000   # the pages reached the database file
     assert db.execute_sql("SELECT count(*) FROM filler").fetchone()[0] == 4000
+
+
+def test_a_nul_inside_a_cell_is_written_whole(township, tmp_path):
+    """Excel saves a NUL in a cell as _x0000_ and the reader gives it back; executemany
+    stored the whole text, json_extract over the JSON rows cuts it at the NUL."""
+    plain = sheet(tmp_path / "p0.xlsx", ["姓名", "身份证号", "住址"],
+                  [["张三", new_id(dt.date(1960, 1, 1)), "长丰村ZZZ3组"],
+                   ["李四", new_id(dt.date(1961, 1, 1)), "长丰村4组"]])   # two rows: the JSON path
+    path = tmp_path / "p.xlsx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as out:
+        for item in src.infolist():
+            out.writestr(item, src.read(item.filename).replace(b"ZZZ", b"_x0000_"))
+    result = run("persons", path)
+    assert result.written and not result.problems
+    assert Person.get(Person.name == "张三").address == "长丰村\x003组"   # stored as '长丰村'
+
+
+def test_a_writer_whose_thread_cannot_run_does_not_report_success(tmp_path):
+    """The thread makes its cursor outside the try of _run: if that fails the thread is
+    gone, close() returns as if every statement ran (and wait() would block forever)."""
+    con = sqlite3.connect(tmp_path / "t.db", isolation_level=None)   # check_same_thread on
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a)")
+    con.execute("BEGIN IMMEDIATE")
+    writer = sql_writer.Writer(con)
+    with pytest.raises(sqlite3.ProgrammingError):   # at the next call or at close: never success
+        writer.executemany("INSERT INTO t (id, a) VALUES (?, ?)", [(1, "x"), (2, "y")])
+        writer.close()
+    writer.close(failed=True)
+    assert not writer._thread.is_alive()
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_statements_queued_when_the_wait_at_close_is_interrupted_do_not_run_after_the_rollback(tmp_path):
+    """Ctrl-C (the CLI catches KeyboardInterrupt) while statements() waits for the writer
+    at its normal end: the rest are dropped and the thread has stopped before the
+    interruption goes on to the importer, whose transaction then rolls back; nothing
+    queued may run after that (it would commit on its own)."""
+    con = sqlite3.connect(tmp_path / "i.db", isolation_level=None, check_same_thread=False)
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, a)")
+    con.execute("BEGIN IMMEDIATE")
+    slow = ("INSERT INTO t (a) SELECT hex(randomblob(16)) FROM (WITH RECURSIVE n(i) AS (SELECT 1"
+            " UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i FROM n)")
+    with pytest.raises(KeyboardInterrupt):
+        with sql_writer.statements(con) as writer:
+            writer.execute(slow)
+            writer.execute("INSERT INTO t (id, a) VALUES (-1, 'queued after the slow one')")
+            real_wait, calls = writer._done.wait, []
+
+            def interrupted(timeout=None):   # as a SIGINT during the first wait
+                calls.append(1)
+                if len(calls) == 1:
+                    raise KeyboardInterrupt
+                return real_wait(timeout)
+            writer._done.wait = interrupted
+    assert writer._done.is_set() and not writer._thread.is_alive()   # stopped before going on
+    assert con.execute("SELECT count(*) FROM t WHERE id = -1").fetchone()[0] == 0   # dropped
+    con.execute("ROLLBACK")                  # what the importer's atomic() does next
+    assert con.execute("SELECT count(*) FROM t").fetchone()[0] == 0
+
+
+def test_after_a_large_cli_import_the_database_file_holds_it(tmp_path):
+    """Before 44f7313 the CLI's connection, the last one, checkpointed and removed the WAL
+    on close. Now the checkpoint's own connection is still open (or killed) when the
+    process ends: the import stays in mzdesk.sqlite3-wal, and the database file alone
+    (copied by hand, as offices do) does not have it."""
+    db = tmp_path / "mzdesk.sqlite3"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "村(社区)"])
+    for i in range(5000):
+        ws.append([f"人员{i}", new_id(dt.date(1950, 1, 1) + dt.timedelta(days=i)), "长丰村"])
+    wb.save(tmp_path / "p.xlsx")
+
+    def cli(*argv):
+        subprocess.run([sys.executable, "-m", "mzdesk", "--db", str(db), *argv], cwd=ROOT, check=True,
+                       capture_output=True)
+    cli("init", "--township", "茶店镇", "--villages", "长丰村")
+    cli("import", "persons", str(tmp_path / "p.xlsx"))
+    shutil.copyfile(db, tmp_path / "copy.sqlite3")
+    con = sqlite3.connect(tmp_path / "copy.sqlite3")
+    try:
+        assert con.execute("SELECT count(*) FROM person").fetchone()[0] == 5000
+    finally:
+        con.close()
