@@ -58,6 +58,18 @@ def test_rows_written_by_the_writer_are_those_executemany_writes(tmp_path):
     assert queued.execute("SELECT count(*) FROM t").fetchone()[0] == 500
 
 
+def test_rows_alike_in_every_value_are_all_written(tmp_path):
+    con = _connection(tmp_path, "f.db")
+    con.execute("CREATE TABLE m (k, v)")
+    writer = sql_writer.Writer(con)
+    writer.executemany("INSERT INTO m (k, v) VALUES (?, ?)", [(1, "同")] * 5)
+    writer.executemany("INSERT INTO m (k, v) VALUES (?, ?)", [(1, "x"), (True, "x"), (1.0, "x")])
+    writer.close()
+    assert con.execute("SELECT count(*) FROM m WHERE v = '同'").fetchone()[0] == 5
+    assert con.execute("SELECT typeof(k) FROM m WHERE v = 'x' ORDER BY rowid").fetchall() == [
+        ("integer",), ("integer",), ("real",)]
+
+
 def test_a_failed_statement_stops_the_rest_and_is_raised_where_the_import_waits(tmp_path):
     con = _connection(tmp_path, "c.db")
     writer = sql_writer.Writer(con)
