@@ -204,15 +204,11 @@ def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Dire
 EXPLICIT_IDS = ("person", "household", "enrollment")
 
 
-def _next_id(sql: Direct, table: str) -> int:
-    return sql.next_id(table)
-
-
 def _register(sql: Direct, people: Iterable[NewPerson], moment: dt.datetime) -> dict[str, int]:
     db_time, audit_time = _stamp(moment)
     rows, tag_rows = [], []
     ids: dict[str, int] = {}
-    first = _next_id(sql, "person")
+    first = sql.next_id("person")
     for pid, p in enumerate(people, first):
         number = p.id_number
         pinyin, initials = name_keys(p.name)
@@ -350,7 +346,7 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
     sql = sql or Direct(database.connection())
     code = programme.code
     rows, events = [], []
-    first = _next_id(sql, "enrollment")
+    first = sql.next_id("enrollment")
     for eid, e in enumerate(items, first):
         fen = int(e.amount.scaleb(2))   # checked amounts are quantized to the fen: exact
         income = None if e.income is None else int(e.income.scaleb(2))

@@ -81,7 +81,7 @@ def create_households(items: list[NewHousehold], moment: dt.datetime, sql: Direc
     """Insert the households and their members, with a 新建家庭 audit entry each; their ids."""
     db_time = moment.isoformat(sep=" ")
     sql = sql or Direct(database.connection())
-    first = bulk._next_id(sql, "household")
+    first = sql.next_id("household")
     rows, members = [], []
     for hid, h in enumerate(items, first):
         rows.append((hid, h.village_id, h.head_id, h.address, h.area, db_time))
