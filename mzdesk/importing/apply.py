@@ -9,6 +9,7 @@ column it is about; the importer rolls everything back if there is any.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -17,7 +18,7 @@ from ..models import Enrollment, Person, Programme, Village, database
 from ..services import enrollments, households, persons, villages
 from ..services.common import money
 from . import bulk, bulk_households
-from .sql_writer import Direct
+from .sql_writer import CHUNK, Direct
 from .job import Job, PersonInfo, Rec
 
 MODES = ("refuse", "skip", "update")
@@ -45,9 +46,16 @@ def _tags(text: str | None) -> list[str]:
 
 
 class Applier:
+    # Whether this KIND's new persons may be registered while the file is still being
+    # cleaned (True: with the row's tags and note, as PersonsApplier registers them);
+    # None: never (the ledgers).
+    EARLY: bool | None = None
+
     def __init__(self, job: Job):
         self.job = job
         self.mode = job.on_duplicate
+        self._early: bulk.PersonBatch | None = None
+        self._early_recs: list[tuple[Rec, bulk.NewPerson]] = []
 
     # --- shared -------------------------------------------------------------------
 
@@ -103,9 +111,68 @@ class Applier:
             bank_account=v.get("bank_account", ""), tags=_tags(v.get("tags")) if own else (),
             note=v.get("note", "") if own else "")
 
-    def register_new(self, recs: list[Rec], *, own: bool = False) -> list[Rec]:
-        """Register the rows' persons who are not in the registry; returns those rows."""
+    def start_early(self) -> None:
+        self.prepare()
+        self._early = bulk.PersonBatch(self.sql, self.job.now)
+
+    def prepare(self) -> None:
+        """What write() will read of the registered persons, read while nothing is queued
+        yet (a read behind a running statement waits for it): before early registration."""
+
+    def registered_ids(self) -> set[int]:
+        return {info.id for info in self.job.registry.values()}
+
+    def register_early(self, recs: list[Rec]) -> None:
+        """Register the new persons of rows just cleaned, while the rest of the file is
+        (the importer calls this for a large file, inside the import's transaction).
+        Only rows beyond doubt: clean so far, an ID number the registry was asked about
+        and does not hold, a village found. The others wait for register_new. A row
+        that a later check refuses leaves a problem, so the whole file is rolled back."""
+        job, batch = self.job, self._early
+
+        def people():
+            for rec in recs:
+                if rec.bad:
+                    continue
+                v = rec.values
+                number = v.get("id_number")
+                if number is None or number not in job.looked_up or number in job.registry \
+                        or number in batch.ids:
+                    continue
+                village = v.get("village")
+                if village is not None and job.village_id(village) is None:
+                    continue
+                try:
+                    person = self.new_person(rec, own=self.EARLY)
+                except DomainError as exc:
+                    job.problem(rec, column_for(job, str(exc)), str(exc))
+                    continue
+                self._early_recs.append((rec, person))
+                yield person
+
+        batch.add(people())
+
+    def finish_early(self) -> None:
+        self._take_early()
+
+    def _take_early(self) -> list[Rec]:
+        """The persons registered early, now in the registry; their rows still good."""
+        batch, self._early = self._early, None
+        if batch is None:
+            return []
+        ids = batch.finish()
         job = self.job
+        for rec, p in self._early_recs:
+            job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
+                                                   p.village_id, p.address)
+        job.persons_created += len(self._early_recs)
+        return [rec for rec, _ in self._early_recs if not rec.bad]
+
+    def register_new(self, recs: list[Rec], *, own: bool = False) -> list[Rec]:
+        """Register the rows' persons who are not in the registry; returns those rows
+        (with those registered early)."""
+        job = self.job
+        early = self._take_early()
         people, rows, seen = [], [], set()
 
         def fresh():   # made as they are inserted: the first chunk goes in while the rest are made
@@ -123,14 +190,17 @@ class Applier:
                 people.append(person)
                 yield person
 
-        ids = bulk.register_persons(fresh(), job.now, self.sql, many=len(recs) >= bulk.BATCH_INDEX_FROM)
-        if not people:
-            return []
+        found = fresh()
+        first = next(found, None)
+        if first is None:   # all registered early, or nobody new: not a query more
+            return early
+        ids = bulk.register_persons(itertools.chain((first,), found), job.now, self.sql,
+                                    many=len(recs) >= bulk.BATCH_INDEX_FROM)
         for p in people:
             job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
                                                    p.village_id, p.address)
         job.persons_created += len(people)
-        return rows
+        return early + rows
 
     def account_then_count(self, rec: Rec, e: Enrollment, account: str, changed: bool) -> None:
         """The last step of updating an enrollment from a row: its bank account as the file
@@ -153,6 +223,7 @@ class Applier:
 
 
 class PersonsApplier(Applier):
+    EARLY = True
     FIELDS = ("name", "village", "address", "phone", "bank_name", "bank_account", "note")
 
     def check(self) -> None:
@@ -206,13 +277,22 @@ class PersonsApplier(Applier):
 
 
 class PersonProgrammeApplier(Applier):
+    EARLY = False
+    _rules: tuple[set[int], bulk.EnrollmentRules] | None = None
+
+    def prepare(self) -> None:
+        ids = self.registered_ids()
+        self._rules = ids, bulk.EnrollmentRules(self.job.kind.code, ids)
+
     def write(self) -> None:
         job = self.job
         code = job.kind.code
         good = job.good()
         # what stands in the way of the registered persons, read before new ones are queued
         # (new persons have no enrollment)
-        rules = bulk.EnrollmentRules(code, [self.info(r).id for r in good if r.values.get("id_number") in job.registry])
+        ids = [self.info(r).id for r in good if r.values.get("id_number") in job.registry]
+        rules = self._rules if self._rules is not None and self._rules[0] >= set(ids) else None
+        rules = rules[1] if rules is not None else bulk.EnrollmentRules(code, ids)
         fresh = {r.values["id_number"] for r in self.register_new(good)}
         items = []
         for i, rec in enumerate(good):
@@ -308,8 +388,14 @@ class HouseholdProgrammeApplier(Applier):
     in `pending` and listed by checks.covered_beyond_members. Where the file lists
     the members, 保障人数 may not exceed them."""
 
+    EARLY = False
     pending = 0
     _village_kinds: dict[int, str] | None = None
+    _rules: tuple[set[int], bulk_households.HouseholdRules, bulk.Amounts] | None = None
+
+    def prepare(self) -> None:
+        ids, code = self.registered_ids(), self.job.kind.code
+        self._rules = ids, bulk_households.HouseholdRules(code, ids), bulk.Amounts(Programme.get_by_id(code))
 
     def check(self) -> None:
         job = self.job
@@ -355,20 +441,25 @@ class HouseholdProgrammeApplier(Applier):
         groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
         # what stands in the way of the registered persons, read before new ones are queued
         # (a new person is in no household and no programme)
-        rules = bulk_households.HouseholdRules(
-            code, [job.registry[n].id for g in groups for r in g.recs
-                   if (n := r.values.get("id_number")) in job.registry])
-        amount = bulk.Amounts(Programme.get_by_id(code))
+        ids = [job.registry[n].id for g in groups for r in g.recs if (n := r.values.get("id_number")) in job.registry]
+        if self._rules is not None and self._rules[0] >= set(ids):
+            _, rules, amount = self._rules
+        else:
+            rules = bulk_households.HouseholdRules(code, ids)
+            amount = bulk.Amounts(Programme.get_by_id(code))
         fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
         groups = [g for g in groups if not any(r.bad for r in g.recs)]
-        new: list[tuple[Group, bulk_households.NewHousehold, bulk.NewEnrollment]] = []
+        new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]] = []
         for i, group in enumerate(groups):
             self.step(i)
             head = self.info(group.head)
             if rules.clear(head.id, [self.info(r).id for r in group.members], head.death_date is not None):
                 planned = self.plan_new(group, head, rules, amount, fresh)
                 if planned is not None:
-                    new.append((group, *planned))
+                    new.append(planned)
+                    if len(new) == CHUNK:   # the Writer inserts these while the next are planned
+                        self.write_new(new, amount.programme)
+                        new = []
                 continue
             self.wait()
             try:
@@ -378,12 +469,19 @@ class HouseholdProgrammeApplier(Applier):
                         raise _GroupRefused
             except _GroupRefused:
                 pass
-        ids = bulk_households.create_households([h for _, h, _ in new], job.now, self.sql)
-        for hid, (_, _, e) in zip(ids, new):
+        self.write_new(new, amount.programme)
+
+    def write_new(self, new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]],
+                  programme: Programme) -> None:
+        """Households planned by plan_new, with their enrollments."""
+        if not new:
+            return
+        ids = bulk_households.create_households([h for h, _ in new], self.job.now, self.sql)
+        for hid, (_, e) in zip(ids, new):
             e.household_id = hid
-        bulk.enroll_many(amount.programme, [e for _, _, e in new], job.now, self.sql)
-        job.created += len(new)
-        self.pending += sum(e.covered > 1 + len(h.members) for _, h, e in new)
+        bulk.enroll_many(programme, [e for _, e in new], self.job.now, self.sql)
+        self.job.created += len(new)
+        self.pending += sum(e.covered > 1 + len(h.members) for h, e in new)
 
     def plan_new(self, group: Group, head: PersonInfo, rules, amount, fresh: set[str]):
         """The household and enrollment create_household and enroll would write for a

@@ -125,7 +125,6 @@ class _SearchIndexOnce:
         self.many = many
         self.triggers: list[tuple[str, str]] = []
         self.indexes: list[tuple[str, list[str]]] = []
-        self.after_id = 0
 
     def __enter__(self):
         c = self.sql
@@ -146,18 +145,20 @@ class _SearchIndexOnce:
         if not self.triggers:
             self.indexes = []
             return self
-        self.after_id = c.query('SELECT coalesce(max(id), 0) FROM "person"')[0][0]
         for name, _ in self.triggers:
             c.execute(f'DROP TRIGGER "{name}"')
         return self
 
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None or not self.triggers:
-            return False
+    def fill(self, first: int, last: int) -> None:
+        """The search index's rows for persons first..last, as the trigger would add them."""
         for name, columns in self.indexes:
             cols = ", ".join(f'"{col}"' for col in columns)
             self.sql.execute(f'INSERT INTO "{name}" (rowid, {cols}) SELECT id, {cols} FROM "person"'
-                             " WHERE id > ?", (self.after_id,))
+                             " WHERE id BETWEEN ? AND ?", (first, last))
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None or not self.triggers:
+            return False
         for _, sql in self.triggers:
             self.sql.execute(sql)
         return False
@@ -193,9 +194,13 @@ def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Dire
     `people` may be a generator: the rows go to `sql` a chunk at a time, so that a
     Writer inserts the first while the rest are prepared. `many`: worth taking the
     search index's trigger off (BATCH_INDEX_FROM persons or more)."""
-    sql = sql or Direct(database.connection())
-    with _SearchIndexOnce(sql, many):
-        return _register(sql, people, moment)
+    batch = PersonBatch(sql or Direct(database.connection()), moment, many=many)
+    try:
+        batch.add(people)
+    except BaseException:
+        batch.abandon()
+        raise
+    return batch.finish()
 
 
 # Tables whose rows the fast path gives ids itself, so that the rows of one table
@@ -204,31 +209,63 @@ def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Dire
 EXPLICIT_IDS = ("person", "household", "enrollment")
 
 
-def _register(sql: Direct, people: Iterable[NewPerson], moment: dt.datetime) -> dict[str, int]:
-    db_time, audit_time = _stamp(moment)
-    rows, tag_rows = [], []
-    ids: dict[str, int] = {}
-    first = sql.next_id("person")
-    for pid, p in enumerate(people, first):
-        number = p.id_number
-        pinyin, initials = name_keys(p.name)
-        sex, born = _derived(number)
-        rows.append((pid, number, p.name, pinyin, initials, sex, born.isoformat(), p.village_id, p.address,
-                     p.phone, p.bank_name, p.bank_account, None, p.note, db_time, db_time))
-        ids[number] = pid
-        for tag in p.tags:
-            tag_rows.append((pid, tag))
-        if len(rows) == CHUNK:
-            sql.executemany(_PERSON_SQL, rows)
-            rows = []
-    if not ids:
-        return ids
-    if rows:
-        sql.executemany(_PERSON_SQL, rows)
-    if tag_rows:
-        sql.executemany(_TAG_SQL, tag_rows)
-    _audit_rows(sql, Person, first, first + len(ids) - 1, "登记人员", ("新增人员档案 ", '"id"'), db_time)
-    return ids
+class PersonBatch:
+    """Persons registered in one or more goes (add), then closed (finish): the
+    search index and the audit entries are written for all of them at the end.
+    The importer feeds one while the file is still being cleaned (apply.py)."""
+
+    def __init__(self, sql: Direct, moment: dt.datetime, *, many: bool = True):
+        self.sql = sql
+        self.db_time, _ = _stamp(moment)
+        self.ids: dict[str, int] = {}
+        self._tag_rows: list[tuple[int, str]] = []
+        self._index = _SearchIndexOnce(sql, many)
+        self._index.__enter__()
+        self.first = self._next = sql.next_id("person")
+
+    def add(self, people: Iterable[NewPerson]) -> None:
+        """Queue the persons' rows, CHUNK at a time as `people` yields them, each chunk
+        with its search index rows and audit entries (the Writer gets on with them while
+        the next chunk is made)."""
+        rows, ids, db_time = [], self.ids, self.db_time
+        pid = self._next
+        for p in people:
+            number = p.id_number
+            pinyin, initials = name_keys(p.name)
+            sex, born = _derived(number)
+            rows.append((pid, number, p.name, pinyin, initials, sex, born.isoformat(), p.village_id, p.address,
+                         p.phone, p.bank_name, p.bank_account, None, p.note, db_time, db_time))
+            ids[number] = pid
+            for tag in p.tags:
+                self._tag_rows.append((pid, tag))
+            pid += 1
+            if len(rows) == CHUNK:
+                self._insert(rows)
+                rows = []
+        if rows:
+            self._insert(rows)
+
+    def _insert(self, rows: list[tuple]) -> None:
+        first, last = rows[0][0], rows[-1][0]
+        self.sql.executemany(_PERSON_SQL, rows)
+        _audit_rows(self.sql, Person, first, last, "登记人员", ("新增人员档案 ", '"id"'), self.db_time)
+        self._next = last + 1
+
+    def finish(self) -> dict[str, int]:
+        """The tags and search index rows of every person added, and the index's trigger
+        back; ID number → id. (The index is filled in one go: FTS5 writes a segment per
+        statement, and merging ten costs twice the time of writing one.)"""
+        if self._tag_rows:
+            self.sql.executemany(_TAG_SQL, self._tag_rows)
+        if self.ids:
+            self._index.fill(self.first, self._next - 1)
+        self._index.__exit__(None, None, None)
+        self.sql.set_next_id("person", self._next)
+        return self.ids
+
+    def abandon(self) -> None:
+        """Left on an error: the transaction is rolled back, the trigger with it."""
+        self._index.__exit__(RuntimeError, None, None)
 
 
 class Amounts:
@@ -364,4 +401,5 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
                " THEN '" + enrollments.PENDING_NOTE.replace("'", "''") + "' ELSE '' END")
     _audit_rows(sql, Enrollment, first, first + len(rows) - 1, "纳入保障",
                 (f"{programme.name} 自 ", f"\"start_month\" || ' 起' || {pending}"), db_time)
+    sql.set_next_id("enrollment", first + len(rows))
     return [row[0] for row in rows]

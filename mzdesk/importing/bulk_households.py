@@ -93,4 +93,5 @@ def create_households(items: list[NewHousehold], moment: dt.datetime, sql: Direc
     sql.executemany(_MEMBER_SQL, members)
     bulk._audit_rows(sql, Household, first, first + len(rows) - 1, "新建家庭", ("", "''"), db_time,
                      extra={"members": _MEMBERS_JSON})
+    sql.set_next_id("household", first + len(rows))
     return [row[0] for row in rows]

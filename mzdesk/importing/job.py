@@ -20,6 +20,7 @@ from ..models import Village, database, now
 from .cells import CellError, header_key, is_blank, text
 from .kinds import Kind
 from .reader import Table
+from .sql_writer import CHUNK
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class Job:
         self.villages_created: list[str] = []
         self.village_ids: dict[str, int | None] = {}   # the file's text → village id
         self.registry: dict[str, PersonInfo] = {}      # ID number → registered person
+        self.looked_up: set[str] = set()               # ID numbers asked of the registry so far
+        self._finder: VillageFinder | None = None
         self.sql = None   # while writing: where the fast path's statements go (sql_writer)
         self.total_steps = 2 * max(len(table.rows), 1)
 
@@ -168,8 +171,10 @@ class Job:
 
     # --- stage 1: cells --------------------------------------------------------------
 
-    def parse(self) -> None:
-        """Clean every mapped cell; ask for the required ones."""
+    def parse(self, chunk_done: Callable[[list[Rec]], None] | None = None) -> None:
+        """Clean every mapped cell; ask for the required ones. chunk_done(recs) is
+        called with each CHUNK rows cleaned (the importer registers new persons
+        while the rest of the file is cleaned), not when a required column is missing."""
         # Every cell parser is a function of the cell alone, and most columns hold the same
         # few values again and again (村, 与户主关系, 开始月份, 金额): each is parsed once.
         # The type is part of the key: 1, 1.0 and True are equal as dict keys. A column whose
@@ -184,9 +189,15 @@ class Job:
         if not self.table.rows:
             self.problems.append(Problem(self.sheet, self.table.header_row, "", "",
                                          "表头下面没有数据行（是否选错了工作表？）"))
+        if self.problems:
+            chunk_done = None
+        done = 0
         for n, row in enumerate(self.table.rows):
             if n % 500 == 0:
                 self.progress(n, "正在检查")
+            if chunk_done is not None and n - done >= CHUNK:
+                chunk_done(self.recs[done:n])
+                done = n
             rec = Rec(row.number, row.values, {})
             values = rec.values
             cells = row.values
@@ -217,33 +228,59 @@ class Job:
                 if f.key in self.columns and f.key not in values and f.key not in refused:
                     self.problem(rec, f.key, f"{f.title}不能为空")
             self.recs.append(rec)
+        if chunk_done is not None and done < len(self.recs):
+            chunk_done(self.recs[done:])
 
     # --- stage 2: villages, persons, duplicates ---------------------------------------
 
+    def village_id(self, name: str) -> int | None:
+        """The village a name in the file stands for; None if there is none (yet)."""
+        if name not in self.village_ids:
+            if self._finder is None:
+                self._finder = VillageFinder()
+            self.village_ids[name] = self._finder.find(name)
+        return self.village_ids[name]
+
     def resolve_villages(self) -> None:
-        finder = VillageFinder()
         unknown: dict[str, None] = {}
         for rec in self.recs:
             name = rec.values.get("village")
             if not name:
                 continue
-            if name not in self.village_ids:
-                found = finder.find(name)
-                self.village_ids[name] = found
-                if found is None:
-                    unknown[name] = None
+            if self.village_id(name) is None:
+                unknown[name] = None
             if self.village_ids[name] is None and not self.create_villages:
                 self.problem(rec, "village", "本乡镇没有这个村(社区)；请核对名称，"
                                              "或在导入时选择“新建村(社区)”")
         self.unknown_villages = list(unknown)
 
-    def load_registry(self) -> None:
-        """The registered persons among the file's ID numbers (one query)."""
-        numbers = {rec.values[k] for rec in self.recs for k in ("id_number", "head_id_number")
-                   if k in rec.values}
+    def id_candidates(self) -> set[str]:
+        """The ID numbers of the file as its text cells hold them, before cleaning: most
+        are already what cells.id_number makes of them (see look_up)."""
+        found = set()
+        for key in ("id_number", "head_id_number"):
+            i = self.columns.get(key)
+            if i is None:
+                continue
+            for row in self.table.rows:
+                v = row.values[i] if i < len(row.values) else None
+                if v.__class__ is str:
+                    found.add(v if len(v) == 18 else "".join(v.split()).upper())
+        return found
+
+    def load_registry(self, numbers: set[str] | None = None, query=None) -> None:
+        """The registered persons among the file's ID numbers (one query), or among
+        `numbers`; a number asked once is not asked again. `query(sql, params)` runs the
+        query (the import's statements object, which knows when it must wait)."""
+        if numbers is None:
+            numbers = {rec.values[k] for rec in self.recs for k in ("id_number", "head_id_number")
+                       if k in rec.values}
+        numbers = numbers - self.looked_up
         if not numbers:
             return
-        rows = database.execute_sql(
+        self.looked_up |= numbers
+        run = query or (lambda sql, params: database.execute_sql(sql, params).fetchall())
+        rows = run(
             "SELECT p.id_number, p.id, p.name, p.death_date, p.bank_account, p.village_id, p.address"
             " FROM json_each(?) j JOIN person p ON p.id_number = j.value",
             (json.dumps(sorted(numbers)),))

@@ -236,3 +236,16 @@ def test_after_a_large_cli_import_the_database_file_holds_it(tmp_path):
         assert con.execute("SELECT count(*) FROM person").fetchone()[0] == 5000
     finally:
         con.close()
+
+
+def test_rows_whose_columns_are_all_alike_or_alike_but_one_are_written_whole(tmp_path):
+    con = _connection(tmp_path, "h.db")
+    con.execute("CREATE TABLE w (a, b, c)")
+    writer = sql_writer.Writer(con)
+    writer.executemany("INSERT INTO w (a, b, c) VALUES (?, ?, ?)", [(1, "同", None)] * 4)          # none varies
+    writer.executemany("INSERT INTO w (a, b, c) VALUES (?, ?, ?)", [(2, "异", i) for i in range(3)])  # one varies
+    writer.executemany("INSERT INTO w (a, b, c) VALUES (?, ?, ?)", [(3, 1, "x"), (3, True, "x")])   # 1 and True
+    writer.close()
+    assert con.execute("SELECT a, b, c, typeof(c) FROM w ORDER BY rowid").fetchall() == [
+        *[(1, "同", None, "null")] * 4, (2, "异", 0, "integer"), (2, "异", 1, "integer"), (2, "异", 2, "integer"),
+        (3, 1, "x", "text"), (3, 1, "x", "text")]
