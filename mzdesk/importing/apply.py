@@ -318,8 +318,15 @@ class PersonProgrammeApplier(Applier):
             items.append(bulk.NewEnrollment(info.id, category=category, amount=amount, amount_reason=kept,
                                             reason=reason, details=details, bank_account=account,
                                             start_month=month))
-        bulk.enroll_many(rules.programme, items, job.now, self.sql)
-        job.created += len(items)
+            if len(items) == CHUNK:   # the Writer inserts these while the next are made
+                self.enroll_new(rules.programme, items)
+                items = []
+        self.enroll_new(rules.programme, items)
+
+    def enroll_new(self, programme: Programme, items: list[bulk.NewEnrollment]) -> None:
+        if items:
+            bulk.enroll_many(programme, items, self.job.now, self.sql)
+            self.job.created += len(items)
 
     @staticmethod
     def enrollment_account(rec: Rec, info: PersonInfo) -> str:

@@ -193,3 +193,16 @@ def test_the_switch_interval_is_put_back_after_an_import(township, tmp_path, ear
     with pytest.raises(ZeroDivisionError):
         run("dibao_rural", sheet(tmp_path / "e.xlsx", HEADER, _households(5)), progress=lambda *a: 1 / 0)
     assert sys.getswitchinterval() == before
+
+
+def test_a_person_programme_roster_comes_out_the_same_enrolled_a_chunk_at_a_time(
+        township, db, tmp_path, monkeypatch, early):
+    registered = new_id(dt.date(1935, 2, 2))
+    persons.register_person(registered, "老登记", village="长丰村")
+    rows = [[f"老人{i}", new_id(dt.date(1936, 1, 1) + dt.timedelta(days=i)), "长丰村", None, "2024-01"]
+            for i in range(90)]
+    rows[7][:2] = ["老登记", registered]
+    path = sheet(tmp_path / "g.xlsx", ["姓名", "身份证号", "村(社区)", "金额", "开始月份"], rows)
+    first, second, a, b = _import_twice(db, tmp_path, monkeypatch, "gaoling", path)
+    assert first.written and (first.created, first.persons_created) == (second.created, second.persons_created) == (90, 89)
+    assert a == b and len(a["enrollment"]) == 90 and all(a["audited"].values())
