@@ -400,6 +400,10 @@ class HouseholdProgrammeApplier(Applier):
     _village_kinds: dict[int, str] | None = None
     _rules: tuple[set[int], bulk_households.HouseholdRules, bulk.Amounts] | None = None
 
+    def __init__(self, job: Job):
+        super().__init__(job)
+        self._incomes: dict = {}
+
     def prepare(self) -> None:
         ids, code = self.registered_ids(), self.job.kind.code
         self._rules = ids, bulk_households.HouseholdRules(code, ids), bulk.Amounts(Programme.get_by_id(code))
@@ -512,7 +516,7 @@ class HouseholdProgrammeApplier(Applier):
         reason = (v.get("amount_reason") or "").strip()
         details = {"classes": v["classes"]} if v.get("classes") else {}
         try:
-            income = None if v.get("per_capita_income") is None else money(v["per_capita_income"], "家庭人均收入")
+            income = None if v.get("per_capita_income") is None else self.income(v["per_capita_income"])
             value, kept = amount(month, "", details, v.get("amount"), reason, covered, income)
         except DomainError as exc:
             job.problem(group.head, column_for(job, str(exc)), str(exc))
@@ -525,6 +529,19 @@ class HouseholdProgrammeApplier(Applier):
                                         details=details, bank_account=account, start_month=month,
                                         covered=covered, income=income)
         return household, enrollment
+
+    def income(self, value):
+        """services.common.money of a 家庭人均收入, each value checked once (a roster repeats them)."""
+        found = self._incomes.get(value)
+        if found is None:
+            try:
+                found = money(value, "家庭人均收入")
+            except DomainError as exc:
+                found = exc
+            self._incomes[value] = found
+        if isinstance(found, DomainError):
+            raise found
+        return found
 
     def write_group(self, code: str, group: Group, fresh: set[str]) -> None:
         job, head, v = self.job, group.head, group.head.values

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from decimal import Decimal
 from typing import Iterable
 
@@ -100,12 +101,12 @@ def _audit_rows(sql: Direct, model, first: int, last: int, action: str, summary:
 BATCH_INDEX_FROM = 300
 
 
-def _derived(number: str) -> tuple[str, dt.date]:
-    """Sex and birth date of a number cells.id_number has already normalised:
-    idcard.sex / birth_date would validate it again (a third of the time of
-    registering a person). test_importer checks these against idcard."""
-    return ("男" if int(number[16]) % 2 else "女",
-            dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14])))
+def _derived(number: str) -> tuple[str, str]:
+    """Sex and birth date ('YYYY-MM-DD') of a number cells.id_number has already
+    normalised, and so checked to hold a real date: idcard.sex / birth_date would
+    validate it again (a third of the time of registering a person). test_importer
+    checks these against idcard."""
+    return ("男" if int(number[16]) % 2 else "女", f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
 
 
 def _age(birth: dt.date, on: dt.date) -> int:
@@ -177,15 +178,26 @@ class NewPerson:
 
     def __init__(self, id_number: str, name, *, village_id=None, address="", phone="", bank_name="",
                  bank_account="", tags=(), note=""):
+        # The cells come cleaned (cells.py): each value is tested for being what the
+        # service's rule would make of it, and only otherwise given to the rule.
         self.id_number = id_number              # already idcard.normalize'd by cells.id_number
-        self.name = required_text(name, "姓名")
+        self.name = name if name.__class__ is str and _NO_SPACE(name) else required_text(name, "姓名")
         self.village_id = village_id
-        self.address = str(address or "").strip()
-        self.phone = str(phone or "").strip()
-        self.bank_name = str(bank_name or "").strip()
-        self.bank_account = _bank_account(bank_account)
-        self.tags = _clean_tags(tags)
-        self.note = str(note or "")
+        self.address = _stripped(address)
+        self.phone = _stripped(phone)
+        self.bank_name = _stripped(bank_name)
+        self.bank_account = (bank_account if bank_account.__class__ is str and (
+            not bank_account or 12 <= len(bank_account) <= 30 and bank_account.isdigit())
+            else _bank_account(bank_account))
+        self.tags = _clean_tags(tags) if tags else []
+        self.note = note if note.__class__ is str else str(note or "")
+
+
+_NO_SPACE = re.compile(r"\S+").fullmatch   # a name required_text leaves as it is
+
+
+def _stripped(value) -> str:
+    return value.strip() if value.__class__ is str else str(value or "").strip()
 
 
 def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Direct | None = None,
@@ -233,7 +245,7 @@ class PersonBatch:
             number = p.id_number
             pinyin, initials = name_keys(p.name)
             sex, born = _derived(number)
-            rows.append((pid, number, p.name, pinyin, initials, sex, born.isoformat(), p.village_id, p.address,
+            rows.append((pid, number, p.name, pinyin, initials, sex, born, p.village_id, p.address,
                          p.phone, p.bank_name, p.bank_account, None, p.note, db_time, db_time))
             ids[number] = pid
             for tag in p.tags:

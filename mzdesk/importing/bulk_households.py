@@ -59,10 +59,9 @@ class HouseholdRules:
 
     def clear(self, head: int, members: list[int], dead: bool) -> bool:
         """True when the services could refuse this new household nothing registered."""
-        everyone = [head, *members]
+        everyone = (head, *members)
         return (not dead and head not in self.enrolled
-                and not any(p in self.in_household for p in everyone)
-                and not any(p in self.tekun for p in everyone))
+                and self.in_household.isdisjoint(everyone) and self.tekun.isdisjoint(everyone))
 
 
 class NewHousehold:

@@ -206,3 +206,21 @@ def test_a_person_programme_roster_comes_out_the_same_enrolled_a_chunk_at_a_time
     first, second, a, b = _import_twice(db, tmp_path, monkeypatch, "gaoling", path)
     assert first.written and (first.created, first.persons_created) == (second.created, second.persons_created) == (90, 89)
     assert a == b and len(a["enrollment"]) == 90 and all(a["audited"].values())
+
+
+@pytest.mark.parametrize("name, account, expected", [
+    ("张 三", "6217 0000 1111 2222", ("张三", "6217000011112222")),   # what required_text / _bank_account make
+    ("张三", 6217000011112222, ("张三", "6217000011112222")),
+    (" 李四\t", "", ("李四", "")),
+])
+def test_a_new_person_is_checked_by_the_services_rules_when_the_cells_are_not_clean(name, account, expected):
+    p = bulk.NewPerson(new_id(), name, bank_account=account, address=" 长丰村 ", phone=13900000000, note=None)
+    assert (p.name, p.bank_account) == expected and (p.address, p.phone, p.note, p.tags) == ("长丰村", "13900000000", "", [])
+
+
+@pytest.mark.parametrize("name, account, reason", [("  ", "6217000011112222", "姓名不能为空"),
+                                                   ("王五", "6217-0000", "银行账号只能由数字组成"),
+                                                   ("王五", "62170000", "银行账号长度不正确")])
+def test_a_new_person_is_refused_as_the_services_refuse(name, account, reason):
+    with pytest.raises(Exception, match=reason):
+        bulk.NewPerson(new_id(), name, bank_account=account)
