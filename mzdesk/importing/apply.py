@@ -18,6 +18,7 @@ from ..models import Enrollment, Person, Programme, Village, database
 from ..services import enrollments, households, persons, villages
 from ..services.common import money
 from . import bulk, bulk_households
+from .cells import is_blank
 from .sql_writer import CHUNK, Direct
 from .job import Job, PersonInfo, Rec
 
@@ -433,8 +434,8 @@ class HouseholdProgrammeApplier(Applier):
             if relation == "户主":
                 current = of_head[rec.number]
                 continue
-            if relation is None:
-                if job.raw(rec, "relation") is None:
+            if relation is None:   # blank (spaces too); a cell that could not be read is a problem already
+                if is_blank(job.raw(rec, "relation")):
                     job.problem(rec, "relation", "与户主关系不能为空（户主一行请填“户主”）")
                 continue
             head_id = rec.values.get("head_id_number")

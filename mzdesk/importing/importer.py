@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import gc
 import sys
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -175,18 +176,29 @@ def _no_cyclic_gc():
             gc.enable()
 
 
+_handoffs_lock = threading.Lock()
+_handoffs = {"imports": 0, "before": 0.005}
+
+
 @contextlib.contextmanager
 def _quick_handoffs():
     """The writer thread (sql_writer) needs Python's lock back for a moment after each
     statement; while this thread runs Python it gets it only at the switch interval,
     5 ms by default, a few times per statement: a fifth of the writer's time. Half a
-    millisecond while the import runs (the setting is the process's: put back after)."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, 0.0005))
+    millisecond while imports run. The setting is the process's: the first import to
+    start saves it, the last to end puts it back (imports may overlap on threads)."""
+    with _handoffs_lock:
+        if _handoffs["imports"] == 0:
+            _handoffs["before"] = sys.getswitchinterval()
+            sys.setswitchinterval(min(_handoffs["before"], 0.0005))
+        _handoffs["imports"] += 1
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _handoffs_lock:
+            _handoffs["imports"] -= 1
+            if _handoffs["imports"] == 0:
+                sys.setswitchinterval(_handoffs["before"])
 
 
 def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today,
@@ -198,22 +210,25 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
     applier = applier_for(job)
     job.progress(0, "正在检查")
     written = False
-    # The transaction begins before the cells are cleaned: in a large file new persons go
-    # in while the rest is still being cleaned (apply.Applier.register_early). Whatever
-    # the checks then find, nothing is committed but a file without problems.
-    try:
-        with dbmod.checkpoint_afterwards(database.obj, len(table.rows) >= LARGE), _write_lock(), \
-                database.atomic("IMMEDIATE"):
-            with sql_writer.statements(database.connection(), ids_of=bulk.EXPLICIT_IDS) as job.sql:
-                _check_and_write(job, applier, create_villages)
-            job.sql = None
-            if job.problems or dry_run:
-                raise _Rollback
-            _record(job, Path(path).name)
-            job.progress(job.total_steps, "已完成")
-            written = True
-    except _Rollback:
-        pass
+    if not job.check_columns():   # a column missing: every row is still checked, nothing written
+        _check(job, applier, early=False)
+    else:
+        # The transaction begins before the cells are cleaned: in a large file new persons
+        # go in while the rest is still being cleaned (apply.Applier.register_early).
+        # Whatever the checks then find, nothing is committed but a file without problems.
+        try:
+            with dbmod.checkpoint_afterwards(database.obj, len(table.rows) >= LARGE), _write_lock(), \
+                    database.atomic("IMMEDIATE"):
+                with sql_writer.statements(database.connection(), ids_of=bulk.EXPLICIT_IDS) as job.sql:
+                    _check_and_write(job, applier, create_villages)
+                job.sql = None
+                if job.problems or dry_run:
+                    raise _Rollback
+                _record(job, Path(path).name)
+                job.progress(job.total_steps, "已完成")
+                written = True
+        except _Rollback:
+            pass
     job.problems.sort(key=lambda p: (p.row, _column_order(job, p.column)))
     return ImportResult(
         kind=spec.code, file_name=table.file_name, sheet=table.sheet, rows_total=len(table.rows),
@@ -224,18 +239,23 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
         on_duplicate=on_duplicate, members_pending=getattr(applier, "pending", 0))
 
 
-def _check_and_write(job: Job, applier, create_villages: bool) -> None:
-    early = (applier.EARLY is not None and len(job.table.rows) >= EARLY_FROM
-             and isinstance(job.sql, sql_writer.Writer))
+def _check(job: Job, applier, *, early: bool) -> None:
+    """Clean the cells, find villages and persons, check the rows (early: registering
+    new persons on the way, see _check_and_write)."""
     if early:   # what the early registration needs, read before anything is queued
         job.load_registry(job.id_candidates())
         applier.start_early()
     job.parse(applier.register_early if early else None)
     job.resolve_villages()
-    job.load_registry(query=lambda sql, params: job.sql.query(sql, params, table="person"))
+    sql = job.sql
+    job.load_registry(query=None if sql is None else lambda text, params: sql.query(text, params, table="person"))
     applier.check()
-    if any(p.row == job.table.header_row for p in job.problems):   # a column missing
-        raise _Rollback
+
+
+def _check_and_write(job: Job, applier, create_villages: bool) -> None:
+    """Inside the import's transaction, with job.sql the Writer."""
+    _check(job, applier, early=applier.EARLY is not None and len(job.table.rows) >= EARLY_FROM
+           and isinstance(job.sql, sql_writer.Writer))
     if create_villages:
         job.sql.wait()
         add_unknown_villages(job)

@@ -171,26 +171,29 @@ class Job:
 
     # --- stage 1: cells --------------------------------------------------------------
 
-    def parse(self, chunk_done: Callable[[list[Rec]], None] | None = None) -> None:
-        """Clean every mapped cell; ask for the required ones. chunk_done(recs) is
-        called with each CHUNK rows cleaned (the importer registers new persons
-        while the rest of the file is cleaned), not when a required column is missing."""
-        # Every cell parser is a function of the cell alone, and most columns hold the same
-        # few values again and again (村, 与户主关系, 开始月份, 金额): each is parsed once.
-        # The type is part of the key: 1, 1.0 and True are equal as dict keys. A column whose
-        # values keep differing (身份证号, 姓名, 银行账号) stops being remembered.
-        fields = [[key, i, self.kind.field(key), {}] for key, i in self.columns.items()]
-        required = [f for f in self.kind.fields if f.required]
-        for f in required:
-            if f.key not in self.columns:
+    def check_columns(self) -> bool:
+        """Ask for the required columns and for rows under the header; False (and
+        problems on the header row) if any is missing: nothing can be written then."""
+        for f in self.kind.fields:
+            if f.required and f.key not in self.columns:
                 also = "、".join(f.variants[:5])
                 self.problem(None, f.key, f"缺少必填的“{f.title}”列（也可写作：{also}）" if also
                              else f"缺少必填的“{f.title}”列")
         if not self.table.rows:
             self.problems.append(Problem(self.sheet, self.table.header_row, "", "",
                                          "表头下面没有数据行（是否选错了工作表？）"))
-        if self.problems:
-            chunk_done = None
+        return not any(p.row == self.table.header_row for p in self.problems)
+
+    def parse(self, chunk_done: Callable[[list[Rec]], None] | None = None) -> None:
+        """Clean every mapped cell; ask for the required ones (check_columns first).
+        chunk_done(recs) is called with each CHUNK rows cleaned: the importer registers
+        new persons while the rest of the file is cleaned."""
+        # Every cell parser is a function of the cell alone, and most columns hold the same
+        # few values again and again (村, 与户主关系, 开始月份, 金额): each is parsed once.
+        # The type is part of the key: 1, 1.0 and True are equal as dict keys. A column whose
+        # values keep differing (身份证号, 姓名, 银行账号) stops being remembered.
+        fields = [[key, i, self.kind.field(key), {}] for key, i in self.columns.items()]
+        required = [f for f in self.kind.fields if f.required]
         done = 0
         for n, row in enumerate(self.table.rows):
             if n % 500 == 0:
