@@ -1,24 +1,24 @@
 """Writing an import, KIND by KIND, through the services (kinds.py says what
 each decision is; bulk.py is the fast path for new persons and person
-programmes; apply_ledgers.py the one-off ledgers).
+programmes; apply_households.py the household programmes, apply_ledgers.py the
+one-off ledgers).
 
-Every applier has two steps: check() before the transaction (duplicates in
-the file, names against the registry, the shape of households) and write()
-inside it. A service's refusal becomes a problem on the row, under the
-column it is about; the importer rolls everything back if there is any.
+Every applier has two steps, both inside the import's transaction: check()
+(duplicates in the file, names against the registry, the shape of
+households) and write(). A service's refusal becomes a problem on the row,
+under the column it is about; the importer rolls everything back if there is
+any. A large file's new persons may be registered before check(), while the
+file is still being cleaned (Applier.register_early).
 """
 from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
 
 from ..errors import DomainError
-from ..models import Enrollment, Person, Programme, Village, database
-from ..services import enrollments, households, persons, villages
-from ..services.common import money
-from . import bulk, bulk_households
-from .cells import is_blank
+from ..models import Enrollment, Person, Programme, database
+from ..services import enrollments, persons, villages
+from . import bulk
 from .sql_writer import CHUNK, Direct
 from .job import Job, PersonInfo, Rec
 
@@ -31,7 +31,6 @@ _HINTS = (("保障人数", "covered_persons"), ("人均收入", "per_capita_inco
           ("调查日期", "survey_date"), ("办理日期", "issued_date"), ("救助类型", "case_type"),
           ("金额", "amount"), ("保障标准", "start_month"), ("开始月份", "start_month"),
           ("高龄", "id_number"), ("村(社区)", "village"), ("姓名", "name"))
-_MEMBERS_HINT = "；本表列出了该户成员时，保障人数不能超过户主和所列成员的人数（或补上漏列的成员行）"
 _REFUSE_HINT = "；如要按本表更新，请选择“更新”，或选择“跳过”"
 
 
@@ -376,262 +375,6 @@ class PersonProgrammeApplier(Applier):
         self.account_then_count(rec, e, self.enrollment_account(rec, info), changed)
 
 
-# --- household programmes -----------------------------------------------------------------
-
-
-@dataclass
-class Group:
-    head: Rec
-    members: list[Rec] = field(default_factory=list)
-
-    @property
-    def recs(self) -> list[Rec]:
-        return [self.head, *self.members]
-
-
-class HouseholdProgrammeApplier(Applier):
-    """Households from a roster. An old roster often lists only the head, with the
-    household's 保障人数: such a household is enrolled with that number while its
-    other members are still to be entered (enroll(members_pending=True)), counted
-    in `pending` and listed by checks.covered_beyond_members. Where the file lists
-    the members, 保障人数 may not exceed them."""
-
-    EARLY = False
-    pending = 0
-    _village_kinds: dict[int, str] | None = None
-    _rules: tuple[set[int], bulk_households.HouseholdRules, bulk.Amounts] | None = None
-
-    def __init__(self, job: Job):
-        super().__init__(job)
-        self._incomes: dict = {}
-
-    def prepare(self) -> None:
-        ids, code = self.registered_ids(), self.job.kind.code
-        self._rules = ids, bulk_households.HouseholdRules(code, ids), bulk.Amounts(Programme.get_by_id(code))
-
-    def check(self) -> None:
-        job = self.job
-        job.check_file_duplicates(lambda r: r.values.get("id_number"), "同一人在表中出现了两次")
-        job.check_names(may_rename=False)
-        by_relation = "relation" in job.columns and any("relation" in r.values for r in job.recs)
-        self.groups: list[Group] = []
-        if not by_relation:
-            self.groups = [Group(rec) for rec in job.recs]
-            return
-        heads: dict[str, Group] = {}
-        of_head: dict[int, Group] = {}   # a head row's number → its group
-        for rec in job.recs:
-            relation = rec.values.get("relation")
-            if relation == "户主":
-                group = Group(rec)
-                self.groups.append(group)
-                of_head[rec.number] = group
-                if "id_number" in rec.values:
-                    heads[rec.values["id_number"]] = group
-        current = None
-        for rec in job.recs:
-            relation = rec.values.get("relation")
-            if relation == "户主":
-                current = of_head[rec.number]
-                continue
-            if relation is None:   # blank (spaces too); a cell that could not be read is a problem already
-                if is_blank(job.raw(rec, "relation")):
-                    job.problem(rec, "relation", "与户主关系不能为空（户主一行请填“户主”）")
-                continue
-            head_id = rec.values.get("head_id_number")
-            group = heads.get(head_id) if head_id else current
-            if group is None:
-                job.problem(rec, "head_id_number" if head_id else "relation",
-                            "本表中没有该户主身份证号的户主行" if head_id else
-                            "成员行上面没有户主行，无法确定属于哪一户（可填写“户主身份证号”）")
-                continue
-            group.members.append(rec)
-
-    def write(self) -> None:
-        job = self.job
-        code = job.kind.code
-        groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
-        # what stands in the way of the registered persons, read before new ones are queued
-        # (a new person is in no household and no programme)
-        ids = [job.registry[n].id for g in groups for r in g.recs if (n := r.values.get("id_number")) in job.registry]
-        if self._rules is not None and self._rules[0] >= set(ids):
-            _, rules, amount = self._rules
-        else:
-            rules = bulk_households.HouseholdRules(code, ids)
-            amount = bulk.Amounts(Programme.get_by_id(code))
-        fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
-        groups = [g for g in groups if not any(r.bad for r in g.recs)]
-        new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]] = []
-        for i, group in enumerate(groups):
-            self.step(i)
-            head = self.info(group.head)
-            if rules.clear(head.id, [self.info(r).id for r in group.members], head.death_date is not None):
-                planned = self.plan_new(group, head, rules, amount, fresh)
-                if planned is not None:
-                    new.append(planned)
-                    if len(new) == CHUNK:   # the Writer inserts these while the next are planned
-                        self.write_new(new, amount.programme)
-                        new = []
-                continue
-            self.wait()
-            try:
-                with database.atomic():   # a refused household leaves nothing behind
-                    self.write_group(code, group, fresh)
-                    if any(r.bad for r in group.recs):
-                        raise _GroupRefused
-            except _GroupRefused:
-                pass
-        self.write_new(new, amount.programme)
-
-    def write_new(self, new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]],
-                  programme: Programme) -> None:
-        """Households planned by plan_new, with their enrollments."""
-        if not new:
-            return
-        ids = bulk_households.create_households([h for h, _ in new], self.job.now, self.sql)
-        for hid, (_, e) in zip(ids, new):
-            e.household_id = hid
-        bulk.enroll_many(programme, [e for _, e in new], self.job.now, self.sql)
-        self.job.created += len(new)
-        self.pending += sum(e.covered > 1 + len(h.members) for h, e in new)
-
-    def plan_new(self, group: Group, head: PersonInfo, rules, amount, fresh: set[str]):
-        """The household and enrollment create_household and enroll would write for a
-        group nothing registered stands in the way of; None (and problems) if refused."""
-        job, v = self.job, group.head.values
-        members = []
-        for rec in group.members:
-            try:
-                members.append((self.info(rec).id, households._relation(rec.values["relation"])))
-            except DomainError as exc:
-                job.problem(rec, "relation", str(exc))
-        if len(members) != len(group.members):
-            return None
-        size = len(group.recs)
-        covered = v.get("covered_persons", size)
-        if covered < 1 or (covered > size and group.members):
-            message = f"保障人数应在 1 到 {size}（家庭成员数）之间" + _MEMBERS_HINT
-            job.problem(group.head, "covered_persons", message)
-            return None
-        month = v.get("start_month", job.month)
-        reason = (v.get("amount_reason") or "").strip()
-        details = {"classes": v["classes"]} if v.get("classes") else {}
-        try:
-            income = None if v.get("per_capita_income") is None else self.income(v["per_capita_income"])
-            value, kept = amount(month, "", details, v.get("amount"), reason, covered, income)
-        except DomainError as exc:
-            job.problem(group.head, column_for(job, str(exc)), str(exc))
-            return None
-        household = bulk_households.NewHousehold(   # village and address default to the head's
-            head.id, members, village_id=job.village_ids.get(v.get("village")) or head.village_id,
-            area=self.area(group.head), address=head.address)
-        account = "" if v["id_number"] in fresh else PersonProgrammeApplier.enrollment_account(group.head, head)
-        enrollment = bulk.NewEnrollment(head.id, category="", amount=value, amount_reason=kept, reason=reason,
-                                        details=details, bank_account=account, start_month=month,
-                                        covered=covered, income=income)
-        return household, enrollment
-
-    def income(self, value):
-        """services.common.money of a 家庭人均收入, each value checked once (a roster repeats them)."""
-        found = self._incomes.get(value)
-        if found is None:
-            try:
-                found = money(value, "家庭人均收入")
-            except DomainError as exc:
-                found = exc
-            self._incomes[value] = found
-        if isinstance(found, DomainError):
-            raise found
-        return found
-
-    def write_group(self, code: str, group: Group, fresh: set[str]) -> None:
-        job, head, v = self.job, group.head, group.head.values
-        info = self.info(head)
-        household = households.household_of(info.id)
-        existing = None
-        if household is not None:
-            existing = (Enrollment.select().where(
-                (Enrollment.programme == code) & (Enrollment.status == "在保")
-                & ((Enrollment.household == household) | (Enrollment.person == info.id))).first())
-        if existing is not None and self.refuse_or_skip(head, "该户已在本项目中在保（同一户不能重复纳入）"):
-            return
-        if household is None:
-            household = self.new_household(group, info)
-            if household is None:
-                return
-        in_household = {m.person_id for m in households.active_members(household)}
-        added = 0
-        for rec in group.members:
-            pid = self.info(rec).id
-            if pid not in in_household:
-                added += self.service(rec, households.add_member, household.id, pid,
-                                      rec.values["relation"]) is not None
-        if any(r.bad for r in group.recs):
-            return
-        details = {"classes": v["classes"]} if v.get("classes") else {}
-        account = "" if v["id_number"] in fresh else PersonProgrammeApplier.enrollment_account(head, info)
-        if existing is not None:
-            self.update(group, existing, details, account, added)
-            return
-        done = self.service(head, enrollments.enroll, code, info.id,
-                            start_month=v.get("start_month", job.month), household_id=household.id,
-                            covered_persons=v.get("covered_persons"),
-                            per_capita_income=v.get("per_capita_income"), amount=v.get("amount"),
-                            reason=v.get("amount_reason", ""), details=details, bank_account=account,
-                            members_pending=not group.members, hint=_MEMBERS_HINT)
-        if done is not None:
-            job.created += 1
-            self.pending += done.covered_persons > len(households.active_members(household))
-
-    def new_household(self, group: Group, info: PersonInfo):
-        """create_household with every member at once (one audit entry, a third of
-        the queries); if the service refuses, the head alone and then each member,
-        so that the refusal lands on the member's own row."""
-        where = dict(village=self.job.village_ids.get(group.head.values.get("village")), area=self.area(group.head))
-        if group.members:
-            members = [(self.info(r).id, r.values["relation"]) for r in group.members]
-            try:
-                with database.atomic():
-                    return households.create_household(info.id, members=members, **where)
-            except DomainError:
-                pass
-        return self.service(group.head, households.create_household, info.id, **where)
-
-    def area(self, rec: Rec) -> str:
-        code = self.job.kind.code
-        if code != "bianyuan":
-            return "城镇" if code == "dibao_urban" else "农村"
-        village_id = self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id
-        if self._village_kinds is None:   # one read, not one per household
-            self._village_kinds = dict(Village.select(Village.id, Village.kind).tuples())
-        return "城镇" if self._village_kinds.get(village_id) == "社区" else "农村"
-
-    def update(self, group: Group, e: Enrollment, details: dict, account: str, added: int) -> None:
-        job, head, v = self.job, group.head, group.head.values
-        month = max(job.month, e.start_month)
-        wanted = {**(e.details or {}), **details}
-        covered = v.get("covered_persons")
-        income = v.get("per_capita_income")
-        amount = v.get("amount")
-        changed = added > 0   # members added to the household count as an update
-        if ((covered is not None and covered != e.covered_persons)
-                or (income is not None and income != e.per_capita_income)
-                or wanted != (e.details or {}) or (amount is not None and amount != e.amount)):
-            if self.service(head, enrollments.change_amount, e.id, month=month, amount=amount,
-                            reason=v.get("amount_reason", ""), covered_persons=covered,
-                            per_capita_income=income, details=wanted, members_pending=not group.members,
-                            hint=_MEMBERS_HINT) is None:
-                return
-            changed = True
-            if covered is not None and covered > len(households.active_members(e.household_id)):
-                self.pending += 1
-        self.account_then_count(head, e, account, changed)
-
-
-class _GroupRefused(Exception):
-    pass
-
-
 def create_villages(job: Job) -> None:
     """Add the unknown villages (create_villages=True), audited by the service."""
     for name in job.unknown_villages:
@@ -651,8 +394,10 @@ def applier_for(job: Job) -> Applier:
     if job.kind.shape == "ledger":
         from .apply_ledgers import LedgerApplier
         return LedgerApplier(job)
-    return {"persons": PersonsApplier, "person_programme": PersonProgrammeApplier,
-            "household_programme": HouseholdProgrammeApplier}[job.kind.shape](job)
+    if job.kind.shape == "household_programme":
+        from .apply_households import HouseholdProgrammeApplier
+        return HouseholdProgrammeApplier(job)
+    return {"persons": PersonsApplier, "person_programme": PersonProgrammeApplier}[job.kind.shape](job)
 
 
 __all__ = ["MODES", "Applier", "applier_for", "create_villages", "column_for"]

@@ -1,12 +1,13 @@
 """One import as it is checked: the rows read, cleaned and resolved, and every
 problem found on the way (mzdesk.importing.importer runs it).
 
-Checking happens in two stages. Before the transaction, every cell is
-cleaned (cells.py), required cells are asked for, villages and persons are
-looked up, and duplicates within the file are found. Inside the
-transaction the appliers (apply.py) write through the services and turn
-each refusal into a problem; the importer then commits only if the list of
-problems is empty.
+Checking happens in two stages, inside the import's transaction (a file
+missing a required column never begins one). First every cell is cleaned
+(cells.py), required cells are asked for, villages and persons are looked
+up, and duplicates within the file are found; in a large file new persons
+are registered on the way. Then the appliers (apply.py) write through the
+services and turn each refusal into a problem; the importer commits only if
+the list of problems is empty.
 """
 from __future__ import annotations
 
