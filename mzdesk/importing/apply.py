@@ -55,6 +55,7 @@ class Applier:
         self.job = job
         self.mode = job.on_duplicate
         self._early: bulk.PersonBatch | None = None
+        self._early_ids: dict[str, int] | None = None   # the batch's, once ended
         self._early_recs: list[tuple[Rec, bulk.NewPerson]] = []
 
     # --- shared -------------------------------------------------------------------
@@ -152,21 +153,27 @@ class Applier:
 
         batch.add(people())
 
-    def finish_early(self) -> None:
-        self._take_early()
+    def end_early(self) -> None:
+        """The file is cleaned: the early persons' search index rows and the index's
+        trigger go to the Writer now, to be written while the checks run."""
+        if self._early is not None and self._early_ids is None:
+            self._early_ids = self._early.finish()
 
     def _take_early(self) -> list[Rec]:
-        """The persons registered early, now in the registry; their rows still good."""
-        batch, self._early = self._early, None
-        if batch is None:
+        """The persons registered early, now in the registry; their rows still good.
+        (Called by register_new, and by the importer after write() whatever it did.)"""
+        self.end_early()
+        ids, self._early, self._early_ids = self._early_ids, None, None
+        if ids is None:
             return []
-        ids = batch.finish()
         job = self.job
         for rec, p in self._early_recs:
             job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
                                                    p.village_id, p.address)
         job.persons_created += len(self._early_recs)
         return [rec for rec, _ in self._early_recs if not rec.bad]
+
+    finish_early = _take_early
 
     def register_new(self, recs: list[Rec], *, own: bool = False) -> list[Rec]:
         """Register the rows' persons who are not in the registry; returns those rows

@@ -246,6 +246,8 @@ def _check(job: Job, applier, *, early: bool) -> None:
         job.load_registry(job.id_candidates())
         applier.start_early()
     job.parse(applier.register_early if early else None)
+    if early:
+        applier.end_early()
     job.resolve_villages()
     sql = job.sql
     job.load_registry(query=None if sql is None else lambda text, params: sql.query(text, params, table="person"))
