@@ -160,20 +160,20 @@ class Applier:
             self._early_ids = self._early.finish()
 
     def _take_early(self) -> list[Rec]:
-        """The persons registered early, now in the registry; their rows still good.
-        (Called by register_new, and by the importer after write() whatever it did.)"""
+        """The persons registered early, now in the registry; their rows still good."""
         self.end_early()
         ids, self._early, self._early_ids = self._early_ids, None, None
         if ids is None:
             return []
-        job = self.job
-        for rec, p in self._early_recs:
-            job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
-                                                   p.village_id, p.address)
-        job.persons_created += len(self._early_recs)
+        self._remember([p for _, p in self._early_recs], ids)
         return [rec for rec, _ in self._early_recs if not rec.bad]
 
-    finish_early = _take_early
+    def _remember(self, people: list[bulk.NewPerson], ids: dict[str, int]) -> None:
+        job = self.job
+        for p in people:
+            job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
+                                                   p.village_id, p.address)
+        job.persons_created += len(people)
 
     def register_new(self, recs: list[Rec], *, own: bool = False) -> list[Rec]:
         """Register the rows' persons who are not in the registry; returns those rows
@@ -203,10 +203,7 @@ class Applier:
             return early
         ids = bulk.register_persons(itertools.chain((first,), found), job.now, self.sql,
                                     many=len(recs) >= bulk.BATCH_INDEX_FROM)
-        for p in people:
-            job.registry[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
-                                                   p.village_id, p.address)
-        job.persons_created += len(people)
+        self._remember(people, ids)
         return early + rows
 
     def account_then_count(self, rec: Rec, e: Enrollment, account: str, changed: bool) -> None:

@@ -207,11 +207,7 @@ def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Dire
     Writer inserts the first while the rest are prepared. `many`: worth taking the
     search index's trigger off (BATCH_INDEX_FROM persons or more)."""
     batch = PersonBatch(sql or Direct(database.connection()), moment, many=many)
-    try:
-        batch.add(people)
-    except BaseException:
-        batch.abandon()
-        raise
+    batch.add(people)   # on an error the transaction is rolled back, the trigger with it
     return batch.finish()
 
 
@@ -222,8 +218,8 @@ EXPLICIT_IDS = ("person", "household", "enrollment")
 
 
 class PersonBatch:
-    """Persons registered in one or more goes (add), then closed (finish): the
-    search index and the audit entries are written for all of them at the end.
+    """Persons registered in one or more goes (add), each chunk with its audit
+    entries, then closed (finish): tags and the search index for all of them.
     The importer feeds one while the file is still being cleaned (apply.py)."""
 
     def __init__(self, sql: Direct, moment: dt.datetime, *, many: bool = True):
@@ -237,8 +233,7 @@ class PersonBatch:
 
     def add(self, people: Iterable[NewPerson]) -> None:
         """Queue the persons' rows, CHUNK at a time as `people` yields them, each chunk
-        with its search index rows and audit entries (the Writer gets on with them while
-        the next chunk is made)."""
+        with its audit entries (the Writer gets on with them while the next is made)."""
         rows, ids, db_time = [], self.ids, self.db_time
         pid = self._next
         for p in people:
@@ -274,10 +269,6 @@ class PersonBatch:
         self._index.__exit__(None, None, None)
         self.sql.set_next_id("person", self._next)
         return self.ids
-
-    def abandon(self) -> None:
-        """Left on an error: the transaction is rolled back, the trigger with it."""
-        self._index.__exit__(RuntimeError, None, None)
 
 
 class Amounts:

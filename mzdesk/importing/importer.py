@@ -246,7 +246,7 @@ def _check(job: Job, applier, *, early: bool) -> None:
         job.load_registry(job.id_candidates())
         applier.start_early()
     job.parse(applier.register_early if early else None)
-    if early:
+    if early:   # the search index's trigger back, whatever write() then does
         applier.end_early()
     job.resolve_villages()
     sql = job.sql
@@ -263,7 +263,6 @@ def _check_and_write(job: Job, applier, create_villages: bool) -> None:
         add_unknown_villages(job)
     job.progress(len(job.recs), "正在写入")
     applier.write()
-    applier.finish_early()   # never left open: it put the search index's trigger aside
 
 
 def _still_current(table: Table | None, path, sheet: str | None) -> bool:
