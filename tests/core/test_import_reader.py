@@ -495,3 +495,18 @@ def test_money_fast_path_agrees_with_mzdesk_money(v):
     except CellError:
         got = None
     assert got == expected and (got is None or str(got) == str(expected))
+
+
+def test_dates_of_a_workbook_counting_from_1904_are_read_as_written(tmp_path):
+    """Excel for Mac could save a workbook counting days from 1904: the same serial
+    number is then a date four years later. The reader gives the dates as written."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+    wb = openpyxl.Workbook()
+    wb.epoch = CALENDAR_MAC_1904
+    ws = wb.active
+    ws.append(["姓名", "身份证号", "开始月份", "死亡日期"])
+    ws.append(["张三", "510112194001011234", dt.date(2024, 1, 1), dt.datetime(2025, 3, 15)])
+    ws["C2"].number_format, ws["D2"].number_format = "yyyy-mm", "yyyy-mm-dd"
+    wb.save(tmp_path / "mac.xlsx")
+    table = read_table(tmp_path / "mac.xlsx", known_headers=["姓名", "身份证号", "开始月份", "死亡日期"])
+    assert table.rows[0].values[2:] == (dt.date(2024, 1, 1), dt.date(2025, 3, 15))
