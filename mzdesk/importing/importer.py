@@ -11,6 +11,7 @@ as it was. What each KIND reads and decides is in kinds.py.
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as dt
 import gc
@@ -18,7 +19,7 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .. import audit
 from .. import db as dbmod
@@ -31,7 +32,7 @@ from . import bulk, sql_writer
 from .apply import MODES, applier_for
 from .apply import create_villages as add_unknown_villages
 from .job import Job, Mapping, Problem, auto_mapping
-from .reader import Skipped, Table, file_stamp, read_table
+from .reader import Skipped, SourceRow, Table, file_stamp, open_table
 
 KINDS = tuple(kinds_module.KINDS)
 LARGE = 5000   # rows from which the import's pages reach the database file after it returns
@@ -100,9 +101,15 @@ def _kind(kind) -> kinds_module.Kind:
 
 
 def _read(spec: kinds_module.Kind, path, sheet) -> Table:
+    table, rows = _open(spec, path, sheet)
+    collections.deque(rows, maxlen=0)   # every row into table.rows
+    return table
+
+
+def _open(spec: kinds_module.Kind, path, sheet) -> tuple[Table, Iterator[SourceRow]]:
     village = spec.field("village")
     fill = village.headers if village else ()
-    return read_table(Path(path), sheet=sheet, known_headers=spec.known_headers(), fill_down=fill)
+    return open_table(Path(path), sheet=sheet, known_headers=spec.known_headers(), fill_down=fill)
 
 
 def detect(kind, path, sheet: str | None = None) -> tuple[Table, Mapping]:
@@ -203,10 +210,11 @@ def _quick_handoffs():
 
 def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, progress, today,
          table) -> ImportResult:
+    rows = None   # the rows of a table read here come one by one, as the reader makes them
     if not _still_current(table, path, sheet):
-        table = _read(spec, path, sheet)
+        table, rows = _open(spec, path, sheet)
     job = Job(spec, table, _checked_mapping(spec, table, mapping), create_villages=create_villages,
-              on_duplicate=on_duplicate, progress=progress, today=today)
+              on_duplicate=on_duplicate, progress=progress, today=today, rows=rows)
     applier = applier_for(job)
     job.progress(0, "正在检查")
     written = False
@@ -217,7 +225,7 @@ def _run(spec, path, sheet, mapping, dry_run, create_villages, on_duplicate, pro
         # go in while the rest is still being cleaned (apply.Applier.register_early).
         # Whatever the checks then find, nothing is committed but a file without problems.
         try:
-            with dbmod.checkpoint_afterwards(database.obj, len(table.rows) >= LARGE), _write_lock(), \
+            with dbmod.checkpoint_afterwards(database.obj, job.size >= LARGE), _write_lock(), \
                     database.atomic("IMMEDIATE"):
                 with sql_writer.statements(database.connection(), ids_of=bulk.EXPLICIT_IDS) as job.sql:
                     _check_and_write(job, applier, create_villages)
@@ -256,7 +264,7 @@ def _check(job: Job, applier, *, early: bool) -> None:
 
 def _check_and_write(job: Job, applier, create_villages: bool) -> None:
     """Inside the import's transaction, with job.sql the Writer."""
-    _check(job, applier, early=applier.EARLY is not None and len(job.table.rows) >= EARLY_FROM
+    _check(job, applier, early=applier.EARLY is not None and job.size >= EARLY_FROM
            and isinstance(job.sql, sql_writer.Writer))
     if create_villages:
         job.sql.wait()

@@ -15,12 +15,12 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, NamedTuple
+from typing import Any, Callable, Iterator, NamedTuple
 
 from ..models import Village, database, now
 from .cells import CellError, header_key, is_blank, text
 from .kinds import Kind
-from .reader import Table
+from .reader import SourceRow, Table
 from .sql_writer import CHUNK
 
 
@@ -118,7 +118,8 @@ class Job:
     """The state of one import while it is checked and written."""
 
     def __init__(self, kind: Kind, table: Table, mapping: Mapping, *, create_villages: bool,
-                 on_duplicate: str, progress: Callable | None, today: dt.date | None = None):
+                 on_duplicate: str, progress: Callable | None, today: dt.date | None = None,
+                 rows: Iterator[SourceRow] | None = None):
         self.kind = kind
         self.table = table
         self.sheet = table.sheet
@@ -142,7 +143,11 @@ class Job:
         self.looked_up: set[str] = set()               # ID numbers asked of the registry so far
         self._finder: VillageFinder | None = None
         self.sql = None   # while writing: where the fast path's statements go (sql_writer)
-        self.total_steps = 2 * max(len(table.rows), 1)
+        # the table's rows, given one by one as the reader makes them (reader.open_table),
+        # or None: table.rows is whole
+        self._rows = rows
+        self.size = len(table.rows) if rows is None else table.expected_rows   # rows, about
+        self.total_steps = 2 * max(self.size, 1)
 
     # --- problems ------------------------------------------------------------------
 
@@ -173,16 +178,13 @@ class Job:
     # --- stage 1: cells --------------------------------------------------------------
 
     def check_columns(self) -> bool:
-        """Ask for the required columns and for rows under the header; False (and
-        problems on the header row) if any is missing: nothing can be written then."""
+        """Ask for the required columns; False (and problems on the header row) if any
+        is missing: nothing can be written then."""
         for f in self.kind.fields:
             if f.required and f.key not in self.columns:
                 also = "、".join(f.variants[:5])
                 self.problem(None, f.key, f"缺少必填的“{f.title}”列（也可写作：{also}）" if also
                              else f"缺少必填的“{f.title}”列")
-        if not self.table.rows:
-            self.problems.append(Problem(self.sheet, self.table.header_row, "", "",
-                                         "表头下面没有数据行（是否选错了工作表？）"))
         return not any(p.row == self.table.header_row for p in self.problems)
 
     def parse(self, chunk_done: Callable[[list[Rec]], None] | None = None) -> None:
@@ -196,7 +198,8 @@ class Job:
         fields = [[key, i, self.kind.field(key), {}] for key, i in self.columns.items()]
         required = [f for f in self.kind.fields if f.required]
         done = 0
-        for n, row in enumerate(self.table.rows):
+        rows, self._rows = (self.table.rows if self._rows is None else self._rows), None
+        for n, row in enumerate(rows):
             if n % 500 == 0:
                 self.progress(n, "正在检查")
             if chunk_done is not None and n - done >= CHUNK:
@@ -234,6 +237,11 @@ class Job:
             self.recs.append(rec)
         if chunk_done is not None and done < len(self.recs):
             chunk_done(self.recs[done:])
+        if not self.recs:
+            self.problems.append(Problem(self.sheet, self.table.header_row, "", "",
+                                         "表头下面没有数据行（是否选错了工作表？）"))
+        self.size = len(self.table.rows)
+        self.total_steps = 2 * max(self.size, 1)
 
     # --- stage 2: villages, persons, duplicates ---------------------------------------
 
@@ -259,15 +267,15 @@ class Job:
         self.unknown_villages = list(unknown)
 
     def id_candidates(self) -> set[str]:
-        """The ID numbers of the file as its text cells hold them, before cleaning: most
-        are already what cells.id_number makes of them (see look_up)."""
+        """The ID numbers of the file as its text cells hold them, before cleaning (and
+        before the reader has made the rows): most are already what cells.id_number
+        makes of them (see load_registry)."""
         found = set()
         for key in ("id_number", "head_id_number"):
             i = self.columns.get(key)
             if i is None:
                 continue
-            for row in self.table.rows:
-                v = row.values[i] if i < len(row.values) else None
+            for v in self.table.column_values(i):
                 if v.__class__ is str:
                     found.add(v if len(v) == 18 else "".join(v.split()).upper())
         return found

@@ -27,12 +27,14 @@ cheap character test says they might apply.
 from __future__ import annotations
 
 import codecs
+import collections
 import csv
 import io
+import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from python_calamine import (CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum,
                              SheetVisibleEnum)
@@ -42,7 +44,7 @@ from .cells import header_key, text
 
 __all__ = [
     "SourceRow", "Skipped", "Table", "ReadError", "sheet_names", "read_table",
-    "DEFAULT_FILL_DOWN", "HEADER_SEARCH_ROWS", "column_letter",
+    "DEFAULT_FILL_DOWN", "HEADER_SEARCH_ROWS", "column_letter", "open_table",
 ]
 
 DEFAULT_FILL_DOWN = ("村(社区)", "村", "村社区", "所在村", "村名")
@@ -85,6 +87,20 @@ class Table:
     # the file's size and modification time when it was read (file_stamp): a table
     # read for the wizard's preview serves its import unless the file was saved since
     stamp: tuple[int, int] | None = None
+    # rows under the header in the sheet, blank and total rows included: what `rows`
+    # will at most hold once an open_table's rows have all been taken
+    expected_rows: int = 0
+    # (sheet rows, first column, first data row) while open_table's rows are being taken
+    _source: tuple | None = field(default=None, repr=False, compare=False)
+
+    def column_values(self, i: int) -> Iterable:
+        """Header column i's cells in every row under the header, as the sheet holds them
+        (blank and total rows too), whether or not the rows have been taken yet."""
+        if self._source is None:
+            return (r.values[i] for r in self.rows)
+        rows, c0, first = self._source
+        j = c0 + i
+        return (r[j] if j < len(r) else None for r in itertools.islice(rows, first, None))
 
 
 class ReadError(DomainError):
@@ -367,7 +383,10 @@ def _merged_fill(merges, rows, col_abs: list[int], first_data: int) -> dict[int,
     return fills
 
 
-def _table(sheet: _Sheet, h: int, known: frozenset, fill_down, file_name: str) -> Table:
+def _open_rows(sheet: _Sheet, h: int, known: frozenset, fill_down,
+               file_name: str) -> tuple[Table, Iterator[SourceRow]]:
+    """The table with no rows yet, and its rows one by one: each is added to table.rows
+    (and each row left out to table.skipped) as it is given."""
     rows = sheet.rows
     header = list(rows[h])
     first_data = h + 1
@@ -381,20 +400,27 @@ def _table(sheet: _Sheet, h: int, known: frozenset, fill_down, file_name: str) -
     used = [j for j, v in enumerate(header) if _clean_header(v)]
     c0, c1 = used[0], used[-1] + 1
     headers = [_clean_header(v) for v in header[c0:c1]]
-    width = c1 - c0
 
     fill_keys = {header_key(f) for f in fill_down}
     fill_cols = [j for j, t in enumerate(headers) if header_key(t) in fill_keys]
     by_merge = (_merged_fill(sheet.merges, rows, [c0 + j for j in fill_cols], first_data)
                 if sheet.merges is not None else None)
     by_merge = {fill_cols[rel]: m for rel, m in by_merge.items()} if by_merge else by_merge
-    last: dict[int, object] = {}
 
     hdr_raw = header[c0:c1]
     probe = [j for j, v in enumerate(hdr_raw) if v.__class__ is str and v.strip()][:2]
 
-    out: list[SourceRow] = []
-    skipped: list[Skipped] = []
+    table = Table(file_name=file_name, sheet=sheet.name, header_row=h + 1, headers=headers, rows=[],
+                  skipped=[], columns=[column_letter(c) for c in range(c0, c1)],
+                  expected_rows=max(len(rows) - first_data, 0), _source=(rows, c0, first_data))
+    return table, _rows(table, rows, first_data, c0, c1, fill_cols, by_merge, hdr_raw, probe)
+
+
+def _rows(table: Table, rows, first_data: int, c0: int, c1: int, fill_cols, by_merge, hdr_raw,
+          probe) -> Iterator[SourceRow]:
+    width = c1 - c0
+    last: dict[int, object] = {}
+    out, skipped = table.rows, table.skipped
     pending_blank: list[Skipped] = []
     for i in range(first_data, len(rows)):
         vals = rows[i][c0:c1]
@@ -437,9 +463,10 @@ def _table(sheet: _Sheet, h: int, known: frozenset, fill_down, file_name: str) -
                 vals[j] = v = last.get(j)
             if v is not None:
                 last[j] = v
-        out.append(SourceRow(n, tuple(vals)))
-    return Table(file_name=file_name, sheet=sheet.name, header_row=h + 1, headers=headers,
-                 rows=out, skipped=skipped, columns=[column_letter(c) for c in range(c0, c1)])
+        row = SourceRow(n, tuple(vals))
+        out.append(row)
+        yield row
+    table._source = None
 
 
 def _no_header(where: str, known: Iterable[str]) -> ReadError:
@@ -457,12 +484,21 @@ def read_table(path, *, sheet: str | None = None, known_headers: Iterable[str] =
     them. Raises ReadError (Chinese) for a missing or unreadable file, a
     missing sheet, or no header row.
     """
+    table, rows = open_table(path, sheet=sheet, known_headers=known_headers, fill_down=fill_down)
+    collections.deque(rows, maxlen=0)   # every row into table.rows
+    return table
+
+
+def open_table(path, *, sheet: str | None = None, known_headers: Iterable[str] = (),
+               fill_down: Iterable[str] = DEFAULT_FILL_DOWN) -> tuple[Table, Iterator[SourceRow]]:
+    """read_table, with the rows given one by one as they are made (each also added to
+    table.rows): the importer cleans and writes the first while the rest are made."""
     path = Path(path)
     _check_file(path)
     stamp = file_stamp(path)   # before reading: a save during the read shows as a change
-    table = _read_table(path, sheet, known_headers, fill_down)
+    table, rows = _open_table(path, sheet, known_headers, fill_down)
     table.stamp = stamp
-    return table
+    return table, rows
 
 
 def file_stamp(path) -> tuple[int, int]:
@@ -471,7 +507,8 @@ def file_stamp(path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def _read_table(path: Path, sheet: str | None, known_headers: Iterable[str], fill_down: Iterable[str]) -> Table:
+def _open_table(path: Path, sheet: str | None, known_headers: Iterable[str],
+                fill_down: Iterable[str]) -> tuple[Table, Iterator[SourceRow]]:
     known_list = [k for k in known_headers if k]
     known = frozenset(header_key(k) for k in known_list) - {""}
     fill_down = tuple(fill_down)
@@ -483,7 +520,7 @@ def _read_table(path: Path, sheet: str | None, known_headers: Iterable[str], fil
         h = _find_header(data.rows, known)
         if h is None:
             raise _no_header(f"文件“{path.name}”", known_list)
-        return _table(data, h, known, fill_down, path.name)
+        return _open_rows(data, h, known, fill_down, path.name)
 
     with book:
         names = _worksheets(book)
@@ -503,7 +540,7 @@ def _read_table(path: Path, sheet: str | None, known_headers: Iterable[str], fil
                 merges = cal_sheet.merged_cell_ranges
             except CalamineError as exc:
                 raise _book_error(path, exc) from exc
-            return _table(_Sheet(name, rows, merges), h, known, fill_down, path.name)
+            return _open_rows(_Sheet(name, rows, merges), h, known, fill_down, path.name)
     if sheet is not None:
         raise _no_header(f"工作表“{sheet}”", known_list)
     if not candidates:

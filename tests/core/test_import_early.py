@@ -293,3 +293,21 @@ def test_two_imports_that_overlap_put_the_switch_interval_back(township, tmp_pat
     finally:
         first_done.set()
         sys.setswitchinterval(before)
+
+
+def test_persons_go_in_while_the_reader_is_still_making_the_rows(township, tmp_path, monkeypatch, early):
+    seen = []
+    real = apply_module.Applier.register_early
+    monkeypatch.setattr(apply_module.Applier, "register_early",
+                        lambda self, recs: (seen.append(len(self.job.table.rows)), real(self, recs))[1])
+    rows = _households(60)
+    result = run("dibao_rural", sheet(tmp_path / "d.xlsx", HEADER, rows))
+    assert result.written and Person.select().count() == len(rows)
+    assert seen[0] <= 26 and seen == sorted(seen) and seen[-1] == len(rows)   # 25 to a chunk, as made
+
+
+def test_a_sheet_with_nothing_under_its_header_but_a_total_is_refused_as_such(township, db, tmp_path):
+    before = db_hash(db)
+    result = run("dibao_rural", sheet(tmp_path / "d.xlsx", HEADER, [["合计", None, None, 3]]))
+    assert not result.written and problems(result) == [(2, "", "", "表头下面没有数据行（是否选错了工作表？）")]
+    assert db_hash(db) == before

@@ -510,3 +510,28 @@ def test_dates_of_a_workbook_counting_from_1904_are_read_as_written(tmp_path):
     wb.save(tmp_path / "mac.xlsx")
     table = read_table(tmp_path / "mac.xlsx", known_headers=["姓名", "身份证号", "开始月份", "死亡日期"])
     assert table.rows[0].values[2:] == (dt.date(2024, 1, 1), dt.date(2025, 3, 15))
+
+
+def test_an_opened_table_gives_its_rows_one_by_one_as_read_table_gives_them_all(tmp_path):
+    path = tmp_path / "r.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["茶店镇花名册"])
+    ws.append(["姓名", "身份证号", "村(社区)"])
+    ws.append(["张三", "A1", "长丰村"])
+    ws.append([None, None, None])
+    ws.append(["李四", "A2", None])
+    ws.append(["合计", None, None])
+    ws.append(["王五", "A3", "新华社区"])
+    wb.save(path)
+    known = ["姓名", "身份证号", "村(社区)"]
+    table, rows = reader.open_table(path, known_headers=known)
+    # the sheet's cells under the header, before any row is made (blank and total rows too)
+    assert list(table.column_values(1)) == ["A1", "", "A2", "", "A3"] and table.expected_rows == 5
+    first = next(rows)
+    assert first.values == ("张三", "A1", "长丰村") and table.rows == [first]
+    rest = list(rows)
+    whole = read_table(path, known_headers=known)
+    assert table.rows == [first, *rest] == whole.rows and table.skipped == whole.skipped
+    assert [s.reason for s in table.skipped] == [reader.SKIP_BLANK, reader.SKIP_TOTAL]
+    assert list(table.column_values(1)) == ["A1", "A2", "A3"]   # once made: the rows themselves

@@ -201,8 +201,8 @@ def test_the_file_is_read_once_unless_saved_again_before_the_import(qtbot, towns
     path = tmp_path / "高龄津贴.xlsx"
     gaoling_template(path, ELDERS[:2])
     reads = []
-    real = importer.read_table
-    monkeypatch.setattr(importer, "read_table", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
+    real = importer.open_table   # every read of a file by the importer (detect and run_import)
+    monkeypatch.setattr(importer, "open_table", lambda *a, **k: reads.append(a[0]) or real(*a, **k))
     wizard = open_wizard(qtbot)
     choose(qtbot, wizard, files, "gaoling", path)
     to_dry_run(qtbot, wizard)
