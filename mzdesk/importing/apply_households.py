@@ -43,10 +43,18 @@ class HouseholdProgrammeApplier(Applier):
     def __init__(self, job: Job):
         super().__init__(job)
         self._incomes: dict = {}
+        # households planned while the file is cleaned (register_early), all of new persons
+        self._early_infos: dict[str, PersonInfo] = {}   # ID number → a person registered early
+        self._times: dict[str, int] = {}                # ID number → rows holding it so far
+        self._group: Group | None = None                # the household being read, if it may go early
+        self._early_new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]] = []
+        self._planned: set[int] = set()                 # head row numbers planned early
 
     def prepare(self) -> None:
         ids, code = self.registered_ids(), self.job.kind.code
         self._rules = ids, bulk_households.HouseholdRules(code, ids), bulk.Amounts(Programme.get_by_id(code))
+        if code == "bianyuan":
+            self.area(None)   # the village kinds, read while nothing is queued
 
     def check(self) -> None:
         job = self.job
@@ -86,10 +94,73 @@ class HouseholdProgrammeApplier(Applier):
                 continue
             group.members.append(rec)
 
+    # --- households of new persons, planned while the file is still being cleaned ---
+
+    def register_early(self, recs: list[Rec]) -> None:
+        """The rows' new persons (Applier.register_early), then the households now
+        complete that consist of them alone: planned and queued as write() would, so
+        that the Writer has them while the rest of the file is cleaned. Only where a
+        household is the rows under its 户主 row (no 户主身份证号 column, which may put
+        a member anywhere) and nothing registered can stand in its way. Anything a
+        later check finds still refuses the whole file."""
+        super().register_early(recs)
+        job, ids = self.job, self._early.ids
+        for rec, p in self._early_recs[len(self._early_infos):]:
+            self._early_infos[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
+                                                        p.village_id, p.address)
+        if "head_id_number" in job.columns:
+            return
+        by_relation = "relation" in job.columns
+        times = self._times
+        for rec in recs:
+            number = rec.values.get("id_number")
+            if number is not None:
+                times[number] = times.get(number, 0) + 1
+            relation = rec.values.get("relation") if by_relation else "户主"
+            if relation == "户主":
+                self._plan_early()
+                self._group = Group(rec)
+            elif self._group is not None:
+                if relation is None:   # check() calls this a problem, or the cell was one already
+                    self._group = None
+                else:
+                    self._group.members.append(rec)
+
+    def end_early(self) -> None:
+        if self._early is not None and self._early_ids is None:   # once, when the file is cleaned
+            self._plan_early()
+            self.write_new(self._early_new, self._rules[2].programme)
+            self._early_new = []
+        super().end_early()
+
+    def _plan_early(self) -> None:
+        """The household just read, if its rows are good so far and all its persons were
+        registered early from them (an ID number met twice waits: check() refuses it)."""
+        group, self._group = self._group, None
+        if group is None:
+            return
+        for rec in group.recs:
+            number = rec.values.get("id_number")
+            if rec.bad or number not in self._early_infos or self._times.get(number) != 1:
+                return
+        self._planned.add(group.head.number)
+        # new persons: in no household, in no programme, not dead (HouseholdRules.clear)
+        planned = self.plan_new(group, self.info(group.head), self._rules[1], self._rules[2],
+                                {group.head.values["id_number"]})
+        if planned is not None:
+            self._early_new.append(planned)
+            if len(self._early_new) == CHUNK:
+                self.write_new(self._early_new, self._rules[2].programme)
+                self._early_new = []
+
+    def info(self, rec: Rec, key: str = "id_number") -> PersonInfo:
+        found = self.job.registry.get(rec.values[key])   # early persons join it in write()
+        return found if found is not None else self._early_infos[rec.values[key]]
+
     def write(self) -> None:
         job = self.job
         code = job.kind.code
-        groups = [g for g in self.groups if not any(r.bad for r in g.recs)]
+        groups = [g for g in self.groups if g.head.number not in self._planned and not any(r.bad for r in g.recs)]
         # what stands in the way of the registered persons, read before new ones are queued
         # (a new person is in no household and no programme)
         ids = [job.registry[n].id for g in groups for r in g.recs if (n := r.values.get("id_number")) in job.registry]
@@ -236,12 +307,14 @@ class HouseholdProgrammeApplier(Applier):
                 pass
         return self.service(group.head, households.create_household, info.id, **where)
 
-    def area(self, rec: Rec) -> str:
+    def area(self, rec: Rec | None) -> str:
         code = self.job.kind.code
         if code != "bianyuan":
             return "城镇" if code == "dibao_urban" else "农村"
-        village_id = self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id
-        if self._village_kinds is None:   # one read, not one per household
+        village_id = None if rec is None else (
+            self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id)
+        # one read, not one per household; again for a village the import has created since
+        if self._village_kinds is None or (village_id is not None and village_id not in self._village_kinds):
             self._village_kinds = dict(Village.select(Village.id, Village.kind).tuples())
         return "城镇" if self._village_kinds.get(village_id) == "社区" else "农村"
 

@@ -21,6 +21,7 @@ import pytest
 from mzdesk import db as dbmod
 from mzdesk.errors import ConflictError
 from mzdesk.importing import apply as apply_module
+from mzdesk.importing import apply_households
 from mzdesk.importing import bulk, importer
 from mzdesk.importing import job as job_module
 from mzdesk.models import AuditLog, Enrollment, Person, PersonTag, Village
@@ -35,7 +36,7 @@ HEADER = ["姓名", "身份证号", "与户主关系", "保障人数", "金额",
 @pytest.fixture
 def early(monkeypatch):
     """Early registration from the first row, 25 rows to a chunk."""
-    for module in (job_module, apply_module, bulk):
+    for module in (job_module, apply_module, apply_households, bulk):
         monkeypatch.setattr(module, "CHUNK", 25)
     monkeypatch.setattr(importer, "EARLY_FROM", 0)
     calls = []
