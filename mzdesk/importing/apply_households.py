@@ -45,7 +45,7 @@ class HouseholdProgrammeApplier(Applier):
         self._incomes: dict = {}
         # households planned while the file is cleaned (register_early), all of new persons
         self._early_infos: dict[str, PersonInfo] = {}   # ID number → a person registered early
-        self._times: dict[str, int] = {}                # ID number → rows holding it so far
+        self._early_rows: dict[str, Rec] = {}           # ID number → the row they were registered from
         self._group: Group | None = None                # the household being read, if it may go early
         self._early_new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]] = []
         self._planned: set[int] = set()                 # head row numbers planned early
@@ -108,14 +108,11 @@ class HouseholdProgrammeApplier(Applier):
         for rec, p in self._early_recs[len(self._early_infos):]:
             self._early_infos[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
                                                         p.village_id, p.address)
+            self._early_rows[p.id_number] = rec
         if "head_id_number" in job.columns:
             return
         by_relation = "relation" in job.columns
-        times = self._times
         for rec in recs:
-            number = rec.values.get("id_number")
-            if number is not None:
-                times[number] = times.get(number, 0) + 1
             relation = rec.values.get("relation") if by_relation else "户主"
             if relation == "户主":
                 self._plan_early()
@@ -135,13 +132,14 @@ class HouseholdProgrammeApplier(Applier):
 
     def _plan_early(self) -> None:
         """The household just read, if its rows are good so far and all its persons were
-        registered early from them (an ID number met twice waits: check() refuses it)."""
+        registered early from these rows (not from a row above with the same ID number:
+        check() refuses the second; a second below is found after this one is planned)."""
         group, self._group = self._group, None
         if group is None:
             return
+        rows = self._early_rows
         for rec in group.recs:
-            number = rec.values.get("id_number")
-            if rec.bad or number not in self._early_infos or self._times.get(number) != 1:
+            if rec.bad or rows.get(rec.values.get("id_number")) is not rec:
                 return
         self._planned.add(group.head.number)
         # new persons: in no household, in no programme, not dead (HouseholdRules.clear)

@@ -110,3 +110,14 @@ def test_a_household_in_a_community_the_import_creates_is_urban(township, tmp_pa
     for row in rows:
         household = Household.get(Household.head == Person.get(Person.id_number == row[1]).id)
         assert household.area == ("城镇" if row[2] == "白鹤社区" else "农村")
+
+
+def test_a_person_twice_in_one_household_keeps_it_from_going_early(township, db, tmp_path, planned):
+    rows = _households(60)
+    at = next(i for i, r in enumerate(rows) if r[2] == "配偶")
+    rows.insert(at + 1, [rows[at][0], rows[at][1], "子女", None, None, None, None, None, None])
+    before = db_hash(db)
+    result = run("dibao_rural", sheet(tmp_path / "d.xlsx", HEADER, rows))
+    assert not result.written and [(p[0], p[1]) for p in problems(result)] == [(at + 4, "身份证号")]
+    assert db_hash(db) == before
+    assert planned and sum(n for _, n in planned) == 59   # every household but that one
