@@ -156,10 +156,11 @@ def test_a_large_write_is_checkpointed_after_it_returns_not_inside_the_commit(db
 
 def test_a_nul_inside_a_cell_is_written_whole(township, tmp_path):
     """Excel saves a NUL in a cell as _x0000_ and the reader gives it back; executemany
-    stored the whole text, json_extract over the JSON rows cuts it at the NUL."""
+    stores the whole text (json_extract over a JSON array of the rows, as the Writer
+    once sent them, cut it at the NUL)."""
     plain = sheet(tmp_path / "p0.xlsx", ["姓名", "身份证号", "住址"],
                   [["张三", new_id(dt.date(1960, 1, 1)), "长丰村ZZZ3组"],
-                   ["李四", new_id(dt.date(1961, 1, 1)), "长丰村4组"]])   # two rows: the JSON path
+                   ["李四", new_id(dt.date(1961, 1, 1)), "长丰村4组"]])   # two rows: one statement
     path = tmp_path / "p.xlsx"
     with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w") as out:
         for item in src.infolist():
@@ -249,3 +250,21 @@ def test_rows_whose_columns_are_all_alike_or_alike_but_one_are_written_whole(tmp
     assert con.execute("SELECT a, b, c, typeof(c) FROM w ORDER BY rowid").fetchall() == [
         *[(1, "同", None, "null")] * 4, (2, "异", 0, "integer"), (2, "异", 1, "integer"), (2, "异", 2, "integer"),
         (3, 1, "x", "text"), (3, 1, "x", "text")]
+
+
+def test_rows_beyond_sqlites_limit_on_parameters_go_in_several_statements_in_order(tmp_path):
+    """A build of SQLite may allow fewer parameters to a statement (32,766 by default,
+    250,000 here): the rows are split so that no statement binds more."""
+    rows = _rows()
+    direct, queued = _connection(tmp_path, "l1.db"), _connection(tmp_path, "l2.db")
+    queued.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+    direct.executemany(_INSERT, rows)
+    seen = []
+    writer = sql_writer.Writer(queued)
+    real = writer._put
+    writer._put = lambda sql, params: (seen.append(len(params)), real(sql, params))[1]
+    writer.executemany(_INSERT, rows)
+    writer.close()
+    dump = "SELECT id, a, typeof(a), b, typeof(b), c, d, typeof(d), e, typeof(e), f FROM t ORDER BY rowid"
+    assert queued.execute(dump).fetchall() == direct.execute(dump).fetchall()
+    assert len(seen) == 27 and max(seen) == 96   # five values vary, one is alike: 19 rows to a statement
