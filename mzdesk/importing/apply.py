@@ -57,6 +57,7 @@ class Applier:
         self._early: bulk.PersonBatch | None = None
         self._early_ids: dict[str, int] | None = None   # the batch's, once ended
         self._early_recs: list[tuple[Rec, bulk.NewPerson]] = []
+        self._met: set[str] = set()   # the ID numbers of the rows handed to register_early
 
     # --- shared -------------------------------------------------------------------
 
@@ -127,18 +128,19 @@ class Applier:
         """Register the new persons of rows just cleaned, while the rest of the file is
         (the importer calls this for a large file, inside the import's transaction).
         Only rows beyond doubt: clean so far, an ID number the registry was asked about
-        and does not hold, a village found. The others wait for register_new. A row
+        and does not hold and that no row above holds (good or bad: check() will call
+        this one a duplicate), a village found. The others wait for register_new. A row
         that a later check refuses leaves a problem, so the whole file is rolled back."""
-        job, batch = self.job, self._early
+        job, batch, met = self.job, self._early, self._met
 
         def people():
             for rec in recs:
-                if rec.bad:
-                    continue
                 v = rec.values
                 number = v.get("id_number")
-                if number is None or number not in job.looked_up or number in job.registry \
-                        or number in batch.ids:
+                if number is None or number in met:
+                    continue
+                met.add(number)
+                if rec.bad or number not in job.looked_up or number in job.registry:
                     continue
                 village = v.get("village")
                 if village is not None and job.village_id(village) is None:

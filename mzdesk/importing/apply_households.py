@@ -1,6 +1,8 @@
 """Household programmes (低保, 低保边缘) from a roster: rows grouped into households
 by 与户主关系, new households written many at a time (bulk_households.py), the
-others through the services one by one (apply.py has the shared Applier)."""
+others through the services one by one (apply.py has the shared Applier). In a
+large file the households of persons new to the registry are planned and queued
+while the rest of the file is still being cleaned (register_early)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -164,7 +166,8 @@ class HouseholdProgrammeApplier(Applier):
         ids = [job.registry[n].id for g in groups for r in g.recs if (n := r.values.get("id_number")) in job.registry]
         if self._rules is not None and self._rules[0] >= set(ids):
             _, rules, amount = self._rules
-        else:
+        else:   # reads tables the early households are written to: after them
+            self.wait()
             rules = bulk_households.HouseholdRules(code, ids)
             amount = bulk.Amounts(Programme.get_by_id(code))
         fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}

@@ -74,9 +74,9 @@ def _over_values(sql: str, same: tuple[bool, ...], rows: int) -> str:
     return sql[: found.start()] + ") SELECT " + ", ".join(parts) + " FROM (VALUES " + ", ".join([row] * rows) + ")"
 
 
-def _as_values(sql: str, rows: list[Sequence], most: int) -> Iterator[tuple[str, list]]:
-    """The statements and parameters for _over_values: each statement binds at most
-    `most` values (SQLite's limit on a statement's parameters)."""
+def _as_values(sql: str, rows: list[Sequence], most: int, longest: int) -> Iterator[tuple[str, list]]:
+    """The statements and parameters for _over_values: each binds at most `most` values
+    and is at most `longest` characters long (the limits of this build of SQLite)."""
     # column by column in C (count, set, itemgetter): this runs on the import's own
     # thread for every row it writes
     columns = list(zip(*rows))
@@ -89,7 +89,8 @@ def _as_values(sql: str, rows: list[Sequence], most: int) -> Iterator[tuple[str,
     data = (rows if len(varying) == len(same) else
             [(v,) for v in columns[varying[0]]] if len(varying) == 1 else
             list(map(operator.itemgetter(*varying), rows)))
-    step = max(1, (most - len(once)) // len(varying))
+    per_row = 3 * len(varying) + 2   # "(?, ?), " in the VALUES list
+    step = max(1, min((most - len(once)) // len(varying), (longest - 2 * len(sql)) // per_row))
     for at in range(0, len(data), step):
         part = data[at: at + step]
         yield _over_values(sql, same, len(part)), once + list(itertools.chain.from_iterable(part))
@@ -155,7 +156,8 @@ class Writer(Direct):
         # Read now, while nothing runs: a read later waits for the statement running
         # (SQLite takes one call at a time on a connection), a tenth of a second each.
         self._next_ids = {table: Direct.next_id(self, table) for table in ids_of}
-        self._most = connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._limits = (connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER),
+                        connection.getlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH))
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name="mzdesk-import-writer", daemon=True)
         self._thread.start()
@@ -197,7 +199,7 @@ class Writer(Direct):
         # the values out of it than to insert them.)
         rows = rows if isinstance(rows, list) else list(rows)
         if rows:
-            for statement, params in _as_values(sql, rows, self._most):
+            for statement, params in _as_values(sql, rows, *self._limits):
                 self._put(statement, params)
 
     def _put(self, sql: str, params) -> None:

@@ -268,3 +268,19 @@ def test_rows_beyond_sqlites_limit_on_parameters_go_in_several_statements_in_ord
     dump = "SELECT id, a, typeof(a), b, typeof(b), c, d, typeof(d), e, typeof(e), f FROM t ORDER BY rowid"
     assert queued.execute(dump).fetchall() == direct.execute(dump).fetchall()
     assert len(seen) == 27 and max(seen) == 96   # five values vary, one is alike: 19 rows to a statement
+
+
+def test_rows_beyond_sqlites_limit_on_a_statements_length_go_in_several_statements(tmp_path):
+    rows = _rows()
+    direct, queued = _connection(tmp_path, "s1.db"), _connection(tmp_path, "s2.db")
+    queued.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 2000)
+    direct.executemany(_INSERT, rows)
+    seen = []
+    writer = sql_writer.Writer(queued)
+    real = writer._put
+    writer._put = lambda sql, params: (seen.append(len(sql)), real(sql, params))[1]
+    writer.executemany(_INSERT, rows)
+    writer.close()
+    dump = "SELECT id, a, typeof(a), b, typeof(b), c, d, typeof(d), e, typeof(e), f FROM t ORDER BY rowid"
+    assert queued.execute(dump).fetchall() == direct.execute(dump).fetchall()
+    assert len(seen) > 1 and max(seen) <= 2000

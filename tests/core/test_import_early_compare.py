@@ -1,10 +1,11 @@
-"""Review T: households planned while a large roster is still being cleaned
+"""Households planned while a large roster is still being cleaned
 (HouseholdProgrammeApplier.register_early / _plan_early / end_early) and the Writer's
-INSERT … SELECT over a VALUES list (sql_writer._over_values / _as_values).
+INSERT … SELECT over a VALUES list (sql_writer._over_values / _as_values), against
+the import that plans everything after the checks. From a review.
 
-The first test is a defect found in review and fails today: the problems a file is
-refused with depend on whether its households went early. The others pin down risky
-behaviour that was checked and found right: the same database and the same problems
+The first case was a defect: the problems a file was refused with depended on whether
+its households went early. The others pin down risky behaviour that was checked and
+found right: the same database and the same problems
 as planning after the checks over rosters with registered persons, duplicates, blank
 relations, unknown villages, households across chunk boundaries, a file of exactly one
 chunk, heads-only rosters; the VALUES statement keeps the rows' order and types and is
@@ -46,18 +47,17 @@ def _both_ways(db, tmp_path, monkeypatch, kind, path, **kwargs):
     return first, second, before, after, (_snapshot(Path(db.database)), _snapshot(copy)) if written else None
 
 
-# --- defect --------------------------------------------------------------------------------
+# --- a defect found in review --------------------------------------------------------------------------------
 
 
 def test_a_refused_file_names_the_same_problems_whether_its_households_went_early_or_not(
         township, db, tmp_path, monkeypatch, early):
-    """DEFECT. A person first met on a row with a bad cell is registered early from a
-    later row, in another household; that household is planned early, and plan_new
-    reports its 保障人数 problem. check() then finds the later row a duplicate. Planned
-    after the checks, the household has a bad row and is never planned: its 保障人数
-    problem is not reported. So the same file lists three problems at 2,000 rows
-    (EARLY_FROM) and more, two below (apply_households._plan_early runs plan_new on a
-    household that check() may still refuse; write() never plans such a household)."""
+    """A person first met on a row with a bad cell was registered early from a later row,
+    in another household; that household was planned early, and plan_new reported its
+    保障人数 problem. check() then finds the later row a duplicate: planned after the
+    checks, the household has a bad row and is never planned, its 保障人数 not looked
+    at. The same file listed three problems at 2,000 rows (EARLY_FROM) and more, two
+    below. Now a number met on any row above is never registered early."""
     rows = _households(60)
     person = new_id(dt.date(1958, 3, 3))
     rows[0][1], rows[0][8] = person, "abc"          # row 3: a bad 银行账号, so not registered early
@@ -69,7 +69,7 @@ def test_a_refused_file_names_the_same_problems_whether_its_households_went_earl
     first, second, before, after, _ = _both_ways(db, tmp_path, monkeypatch, "dibao_rural", path)
     assert not first.written and not second.written and after == before
     assert [(p[0], p[1]) for p in problems(second)] == [(3, "银行账号"), (at + 3, "身份证号")]
-    assert problems(first) == problems(second)       # fails: early adds (head + 3, "保障人数")
+    assert problems(first) == problems(second)       # early added (head + 3, "保障人数")
 
 
 # --- checked and found right -----------------------------------------------------------------
