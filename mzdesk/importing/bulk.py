@@ -399,9 +399,10 @@ def enroll_many(programme: Programme, items: list[NewEnrollment], moment: dt.dat
     sql.executemany(_ENROLL_SQL, rows)
     sql.executemany(_EVENT_SQL, events)
     # enroll() notes in the summary a household covering more persons than it has members
-    pending = ('CASE WHEN "household_id" IS NOT NULL AND "covered_persons" > (SELECT count(*) FROM'
-               ' "household_member" m WHERE m."household_id" = "enrollment"."household_id" AND m."active")'
-               " THEN '" + enrollments.PENDING_NOTE.replace("'", "''") + "' ELSE '' END")
+    # (a household has its head: the members are counted only where it covers more than one)
+    pending = ('CASE WHEN "household_id" IS NOT NULL AND "covered_persons" > 1 AND "covered_persons" > (SELECT'
+               ' count(*) FROM "household_member" m WHERE m."household_id" = "enrollment"."household_id"'
+               " AND m.\"active\") THEN '" + enrollments.PENDING_NOTE.replace("'", "''") + "' ELSE '' END")
     _audit_rows(sql, Enrollment, first, first + len(rows) - 1, "纳入保障",
                 (f"{programme.name} 自 ", f"\"start_month\" || ' 起' || {pending}"), db_time)
     sql.set_next_id("enrollment", first + len(rows))
