@@ -252,35 +252,23 @@ def test_rows_whose_columns_are_all_alike_or_alike_but_one_are_written_whole(tmp
         (3, 1, "x", "text"), (3, 1, "x", "text")]
 
 
-def test_rows_beyond_sqlites_limit_on_parameters_go_in_several_statements_in_order(tmp_path):
+@pytest.mark.parametrize("limit, value, measure", [
+    (sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100, lambda sql, params: len(params)),
+    (sqlite3.SQLITE_LIMIT_SQL_LENGTH, 2000, lambda sql, params: len(sql)),
+])
+def test_rows_beyond_sqlites_limits_go_in_several_statements_in_order(tmp_path, limit, value, measure):
     """A build of SQLite may allow fewer parameters to a statement (32,766 by default,
-    250,000 here): the rows are split so that no statement binds more."""
+    250,000 here) or shorter statements: the rows are split so that none goes beyond."""
     rows = _rows()
     direct, queued = _connection(tmp_path, "l1.db"), _connection(tmp_path, "l2.db")
-    queued.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 100)
+    queued.setlimit(limit, value)
     direct.executemany(_INSERT, rows)
     seen = []
     writer = sql_writer.Writer(queued)
     real = writer._put
-    writer._put = lambda sql, params: (seen.append(len(params)), real(sql, params))[1]
+    writer._put = lambda sql, params: (seen.append(measure(sql, params)), real(sql, params))[1]
     writer.executemany(_INSERT, rows)
     writer.close()
     dump = "SELECT id, a, typeof(a), b, typeof(b), c, d, typeof(d), e, typeof(e), f FROM t ORDER BY rowid"
     assert queued.execute(dump).fetchall() == direct.execute(dump).fetchall()
-    assert len(seen) == 27 and max(seen) == 96   # five values vary, one is alike: 19 rows to a statement
-
-
-def test_rows_beyond_sqlites_limit_on_a_statements_length_go_in_several_statements(tmp_path):
-    rows = _rows()
-    direct, queued = _connection(tmp_path, "s1.db"), _connection(tmp_path, "s2.db")
-    queued.setlimit(sqlite3.SQLITE_LIMIT_SQL_LENGTH, 2000)
-    direct.executemany(_INSERT, rows)
-    seen = []
-    writer = sql_writer.Writer(queued)
-    real = writer._put
-    writer._put = lambda sql, params: (seen.append(len(sql)), real(sql, params))[1]
-    writer.executemany(_INSERT, rows)
-    writer.close()
-    dump = "SELECT id, a, typeof(a), b, typeof(b), c, d, typeof(d), e, typeof(e), f FROM t ORDER BY rowid"
-    assert queued.execute(dump).fetchall() == direct.execute(dump).fetchall()
-    assert len(seen) > 1 and max(seen) <= 2000
+    assert len(seen) > 1 and max(seen) <= value
