@@ -80,7 +80,9 @@ def _as_values(sql: str, rows: list[Sequence], most: int, longest: int) -> Itera
     # column by column in C (count, set, itemgetter): this runs on the import's own
     # thread for every row it writes
     columns = list(zip(*rows))
-    same = [col.count(col[0]) == len(col) and len(set(map(type, col))) == 1 for col in columns]
+    # (the ends first: a column of ids or ID numbers differs there, and is not counted)
+    same = [col[0] == col[-1] and col.count(col[0]) == len(col) and len(set(map(type, col))) == 1
+            for col in columns]
     if all(same):   # a VALUES row needs a value: let the first column vary
         same[0] = False
     same = tuple(same)
