@@ -17,6 +17,7 @@ from .cells import is_blank
 from .job import Job, PersonInfo, Rec
 from .sql_writer import CHUNK
 
+_ALREADY = "该户已在本项目中在保（同一户不能重复纳入）"
 _MEMBERS_HINT = "；本表列出了该户成员时，保障人数不能超过户主和所列成员的人数（或补上漏列的成员行）"
 
 
@@ -184,6 +185,11 @@ class HouseholdProgrammeApplier(Applier):
                         self.write_new(new, amount.programme)
                         new = []
                 continue
+            if self.mode != "update" and head.id in rules.enrolled:
+                # 在保 already (the same roster imported again): refused or skipped as
+                # write_group would, without its queries (a few ms a household)
+                self.refuse_or_skip(group.head, _ALREADY)
+                continue
             self.wait()
             try:
                 with database.atomic():   # a refused household leaves nothing behind
@@ -264,7 +270,7 @@ class HouseholdProgrammeApplier(Applier):
             existing = (Enrollment.select().where(
                 (Enrollment.programme == code) & (Enrollment.status == "在保")
                 & ((Enrollment.household == household) | (Enrollment.person == info.id))).first())
-        if existing is not None and self.refuse_or_skip(head, "该户已在本项目中在保（同一户不能重复纳入）"):
+        if existing is not None and self.refuse_or_skip(head, _ALREADY):
             return
         if household is None:
             household = self.new_household(group, info)

@@ -177,3 +177,27 @@ def test_updating_from_a_heads_only_roster_raises_the_covered_persons_with_a_not
     e = Enrollment.get_by_id(e.id)
     assert (e.covered_persons, e.amount) == (3, Decimal("1950.00"))
     assert audit.history("enrollment", e.id)[-1].summary == "自 2026-06 起" + enrollments.PENDING_NOTE
+
+
+def test_the_same_roster_imported_again_is_refused_or_skipped_household_by_household(township, tmp_path, db):
+    """The households are 在保 already: refused on each head's row, or skipped, as
+    write_group decides (answered from the rules read once, not per household)."""
+    heads = [new_id(dt.date(1950, 1, 1) + dt.timedelta(days=i)) for i in range(3)]
+    rows = []
+    for i, head in enumerate(heads):
+        rows.append([f"户主{i}", head, "户主", 2, None, None, None, None, "2024-01", "长丰村", "", None])
+        rows.append([f"成员{i}", new_id(dt.date(1980, 1, 1) + dt.timedelta(days=i)), "子女"] + [None] * 9)
+    path = sheet(tmp_path / "d.xlsx", HEADER, rows)
+    assert run("dibao_rural", path).created == 3
+    before = db_hash(db)
+    refused = run("dibao_rural", path)
+    message = "该户已在本项目中在保（同一户不能重复纳入）；如要按本表更新，请选择“更新”，或选择“跳过”"
+    assert not refused.written and problems(refused) == [(3, "身份证号", heads[0], message),
+                                                         (5, "身份证号", heads[1], message),
+                                                         (7, "身份证号", heads[2], message)]
+    assert db_hash(db) == before
+    entries = AuditLog.select().count()
+    skipped = run("dibao_rural", path, on_duplicate="skip")
+    assert skipped.written and (skipped.created, skipped.skipped, skipped.persons_created) == (0, 3, 0)
+    assert (Enrollment.select().count(), Household.select().count(), HouseholdMember.select().count()) == (3, 3, 6)
+    assert AuditLog.select().count() == entries + 1   # the import's own entry, nothing else
