@@ -174,6 +174,7 @@ class HouseholdProgrammeApplier(Applier):
         fresh = {r.values["id_number"] for r in self.register_new([r for g in groups for r in g.recs])}
         groups = [g for g in groups if not any(r.bad for r in g.recs)]
         new: list[tuple[bulk_households.NewHousehold, bulk.NewEnrollment]] = []
+        known = None   # what write_group reads, for every head at once
         for i, group in enumerate(groups):
             self.step(i)
             head = self.info(group.head)
@@ -191,9 +192,11 @@ class HouseholdProgrammeApplier(Applier):
                 self.refuse_or_skip(group.head, _ALREADY)
                 continue
             self.wait()
+            if known is None:
+                known = bulk_households.RegisteredHouseholds(code, [self.info(g.head).id for g in groups])
             try:
                 with database.atomic():   # a refused household leaves nothing behind
-                    self.write_group(code, group, fresh)
+                    self.write_group(code, group, fresh, known)
                     if any(r.bad for r in group.recs):
                         raise _GroupRefused
             except _GroupRefused:
@@ -261,22 +264,32 @@ class HouseholdProgrammeApplier(Applier):
             raise found
         return found
 
-    def write_group(self, code: str, group: Group, fresh: set[str]) -> None:
+    def write_group(self, code: str, group: Group, fresh: set[str],
+                    known: bulk_households.RegisteredHouseholds) -> None:
+        """A household something registered stands in the way of, through the services.
+        `known`: its head's household, enrollment and members as they were before the
+        loop; read again for a household a row above has already been written to (two
+        of its persons each on a 户主 row)."""
         job, head, v = self.job, group.head, group.head.values
         info = self.info(head)
-        household = households.household_of(info.id)
-        existing = None
-        if household is not None:
-            existing = (Enrollment.select().where(
-                (Enrollment.programme == code) & (Enrollment.status == "在保")
-                & ((Enrollment.household == household) | (Enrollment.person == info.id))).first())
+        taken = known.take(info.id)
+        if taken is not None:
+            household, existing, in_household = taken
+        else:
+            household = households.household_of(info.id)
+            existing = None
+            if household is not None:
+                existing = (Enrollment.select().where(
+                    (Enrollment.programme == code) & (Enrollment.status == "在保")
+                    & ((Enrollment.household == household) | (Enrollment.person == info.id))).first())
+                in_household = {m.person_id for m in households.active_members(household)}
         if existing is not None and self.refuse_or_skip(head, _ALREADY):
             return
         if household is None:
             household = self.new_household(group, info)
             if household is None:
                 return
-        in_household = {m.person_id for m in households.active_members(household)}
+            in_household = {m.person_id for m in households.active_members(household)}
         added = 0
         for rec in group.members:
             pid = self.info(rec).id

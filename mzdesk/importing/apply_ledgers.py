@@ -3,20 +3,11 @@ one service call per row, in its own savepoint (kinds.py has the decisions).
 """
 from __future__ import annotations
 
-import json
-
-import peewee as pw
-
 from ..models import CardIssuance, Death, HouseSurvey, ReliefCase, database
 from ..services import deaths, ledgers
+from . import bulk
 from .apply import Applier
 from .job import Rec
-
-
-def _among(field, ids):
-    """field IN the ids, as one parameter (a ledger may name more persons than
-    SQLite takes parameters)."""
-    return field.in_(pw.SQL("(SELECT value FROM json_each(?))", (json.dumps(sorted(set(ids))),)))
 
 
 class LedgerApplier(Applier):
@@ -76,7 +67,7 @@ class LedgerApplier(Applier):
     # relief
 
     def _existing_relief(self, pids):
-        rows = ReliefCase.select().where(_among(ReliefCase.person, pids) & ~ReliefCase.cancelled)
+        rows = ReliefCase.select().where(bulk.among(ReliefCase.person, pids) & ~ReliefCase.cancelled)
         return {(c.person_id, c.case_type, c.approved_date): c for c in rows}
 
     def _write_relief(self, rec: Rec, pid: int, existing) -> None:
@@ -98,7 +89,7 @@ class LedgerApplier(Applier):
     # tupifang
 
     def _existing_tupifang(self, pids):
-        rows = HouseSurvey.select().where(_among(HouseSurvey.person, pids)).order_by(HouseSurvey.id)
+        rows = HouseSurvey.select().where(bulk.among(HouseSurvey.person, pids)).order_by(HouseSurvey.id)
         return {s.person_id: s for s in rows}
 
     def _write_tupifang(self, rec: Rec, pid: int, existing) -> None:
@@ -134,7 +125,7 @@ class LedgerApplier(Applier):
     # deaths
 
     def _existing_deaths(self, pids):
-        return {d.person_id: d for d in Death.select().where(_among(Death.person, pids))}
+        return {d.person_id: d for d in Death.select().where(bulk.among(Death.person, pids))}
 
     def _write_deaths(self, rec: Rec, pid: int, existing) -> None:
         v = rec.values
@@ -155,7 +146,7 @@ class LedgerApplier(Applier):
     # cards
 
     def _existing_cards(self, pids):
-        rows = CardIssuance.select().where(_among(CardIssuance.person, pids))
+        rows = CardIssuance.select().where(bulk.among(CardIssuance.person, pids))
         return {(c.person_id, c.card_type, c.issued_date): c for c in rows}
 
     def _write_cards(self, rec: Rec, pid: int, existing) -> None:

@@ -97,6 +97,12 @@ def _audit_rows(sql: Direct, model, first: int, last: int, action: str, summary:
         (at, audit.current_user(), action, table, summary[0], first, last))
 
 
+def among(field, ids: Iterable) -> pw.Expression:
+    """field IN the ids, as one parameter (a file may name more persons than SQLite
+    takes parameters)."""
+    return field.in_(pw.SQL("(SELECT value FROM json_each(?))", (json.dumps(sorted(set(ids))),)))
+
+
 # Below this many persons the search index's own trigger is cheap enough.
 BATCH_INDEX_FROM = 300
 

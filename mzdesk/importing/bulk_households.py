@@ -19,7 +19,7 @@ import datetime as dt
 import json
 from typing import Iterable
 
-from ..models import Household, database
+from ..models import Enrollment, Household, HouseholdMember, database
 from ..services import amounts
 from . import bulk
 from .sql_writer import Direct
@@ -62,6 +62,51 @@ class HouseholdRules:
         everyone = (head, *members)
         return (not dead and head not in self.enrolled
                 and self.in_household.isdisjoint(everyone) and self.tekun.isdisjoint(everyone))
+
+
+class RegisteredHouseholds:
+    """What write_group reads of each registered head, for all of them at once: the
+    active household (households.household_of), the programme's 在保 enrollment of that
+    household or head, and the household's active members. Through peewee, four queries
+    a household cost about 5 ms, most of it building their SQL: a household roster
+    imported again in update mode took 45 s for 20,000 rows."""
+
+    def __init__(self, programme: str, head_ids: Iterable[int]):
+        heads = set(head_ids)
+        self.household: dict[int, Household] = {}
+        for m in (HouseholdMember.select(HouseholdMember.person, Household).join(Household)
+                  .where(bulk.among(HouseholdMember.person, heads) & HouseholdMember.active & Household.active)
+                  .order_by(HouseholdMember.id)):
+            self.household.setdefault(m.person_id, m.household)
+        households = {h.id for h in self.household.values()}
+        self._enrollments: dict[tuple[str, int], Enrollment] = {}
+        for e in (Enrollment.select().where(
+                (Enrollment.programme == programme) & (Enrollment.status == "在保")
+                & (bulk.among(Enrollment.household, households) | bulk.among(Enrollment.person, heads)))
+                .order_by(Enrollment.id)):
+            self._enrollments.setdefault(("household", e.household_id), e)
+            self._enrollments.setdefault(("person", e.person_id), e)
+        self.members: dict[int, set[int]] = {}
+        for household_id, person_id in (HouseholdMember.select(HouseholdMember.household, HouseholdMember.person)
+                                        .where(bulk.among(HouseholdMember.household, households)
+                                               & HouseholdMember.active).tuples()):
+            self.members.setdefault(household_id, set()).add(person_id)
+
+        self._taken: set[int] = set()
+
+    def take(self, head_id: int) -> tuple | None:
+        """(household or None, its 在保 enrollment or the head's or None, its members' person
+        ids) as they were read; None for a household taken before, whose rows may have
+        changed since."""
+        household = self.household.get(head_id)
+        if household is None:
+            return None, None, set()
+        if household.id in self._taken:
+            return None
+        self._taken.add(household.id)
+        found = [e for e in (self._enrollments.get(("household", household.id)),
+                             self._enrollments.get(("person", head_id))) if e is not None]
+        return household, min(found, key=lambda e: e.id) if found else None, self.members.get(household.id, set())
 
 
 class NewHousehold:

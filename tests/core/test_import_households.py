@@ -201,3 +201,31 @@ def test_the_same_roster_imported_again_is_refused_or_skipped_household_by_house
     assert skipped.written and (skipped.created, skipped.skipped, skipped.persons_created) == (0, 3, 0)
     assert (Enrollment.select().count(), Household.select().count(), HouseholdMember.select().count()) == (3, 3, 6)
     assert AuditLog.select().count() == entries + 1   # the import's own entry, nothing else
+
+
+def test_two_heads_of_one_registered_household_are_updated_in_turn(township, tmp_path):
+    """Each on a 户主 row: the second reads the household again after the first has
+    changed it (what write_group reads is otherwise read once for all households)."""
+    a, b = new_id(dt.date(1960, 1, 1)), new_id(dt.date(1962, 1, 1), "女")
+    pa, pb = persons.register_person(a, "张大山", village="长丰村"), persons.register_person(b, "刘桂兰", village="长丰村")
+    hh = households.create_household(pa.id, members=[(pb.id, "配偶")])
+    e = enrollments.enroll("dibao_rural", pa.id, start_month="2024-01", household_id=hh.id, covered_persons=2)
+    path = sheet(tmp_path / "d.xlsx", ["户主姓名", "身份证号", "保障人数"], [["张大山", a, 1], ["刘桂兰", b, 2]])
+    result = run("dibao_rural", path, on_duplicate="update")
+    assert result.written and result.updated == 2 and not result.problems
+    assert Enrollment.get_by_id(e.id).covered_persons == 2   # the second row's, read against the first's change
+    assert [h.summary[:2] for h in audit.history("enrollment", e.id)].count("自 ") == 2
+
+
+def test_updating_a_registered_household_adds_only_the_members_it_lacks(township, tmp_path):
+    a, b, c = new_id(dt.date(1960, 1, 1)), new_id(dt.date(1962, 1, 1), "女"), new_id(dt.date(1990, 1, 1))
+    pa, pb = persons.register_person(a, "张大山", village="长丰村"), persons.register_person(b, "刘桂兰", village="长丰村")
+    hh = households.create_household(pa.id, members=[(pb.id, "配偶")])
+    enrollments.enroll("dibao_rural", pa.id, start_month="2024-01", household_id=hh.id, covered_persons=2)
+    path = sheet(tmp_path / "d.xlsx", ["户主姓名", "身份证号", "与户主关系", "保障人数"],
+                 [["张大山", a, "户主", 3], ["刘桂兰", b, "配偶", None], ["张小山", c, "子女", None]])
+    result = run("dibao_rural", path, on_duplicate="update")
+    assert result.written and (result.updated, result.persons_created) == (1, 1) and not result.problems
+    members = [(m.person.id_number, m.relation) for m in households.active_members(hh)]
+    assert members == [(a, "户主"), (b, "配偶"), (c, "子女")]
+    assert Enrollment.get(Enrollment.household == hh).covered_persons == 3
