@@ -186,9 +186,10 @@ class HouseholdProgrammeApplier(Applier):
                         self.write_new(new, amount.programme)
                         new = []
                 continue
-            if self.mode != "update" and head.id in rules.enrolled:
-                # 在保 already (the same roster imported again): refused or skipped as
-                # write_group would, without its queries (a few ms a household)
+            if self.mode != "update" and head.id in rules.enrolled and head.id in rules.in_household:
+                # 在保 already, in a household (the same roster imported again): refused or
+                # skipped as write_group would, without its queries (a few ms a household);
+                # a 在保 head in no household goes on to enroll(), which refuses him
                 self.refuse_or_skip(group.head, _ALREADY)
                 continue
             self.wait()

@@ -92,21 +92,27 @@ class RegisteredHouseholds:
                                                & HouseholdMember.active).tuples()):
             self.members.setdefault(household_id, set()).add(person_id)
 
-        self._taken: set[int] = set()
+        self._taken: set[tuple[str, int]] = set()   # households and enrollments handed out
 
     def take(self, head_id: int) -> tuple | None:
         """(household or None, its 在保 enrollment or the head's or None, its members' person
-        ids) as they were read; None for a household taken before, whose rows may have
-        changed since."""
+        ids) as they were read; None for a household or enrollment taken before, whose rows
+        may have changed since."""
         household = self.household.get(head_id)
         if household is None:
             return None, None, set()
-        if household.id in self._taken:
-            return None
-        self._taken.add(household.id)
         found = [e for e in (self._enrollments.get(("household", household.id)),
                              self._enrollments.get(("person", head_id))) if e is not None]
-        return household, min(found, key=lambda e: e.id) if found else None, self.members.get(household.id, set())
+        enrollment = min(found, key=lambda e: e.id) if found else None
+        # an enrollment may be reached from two households (it stands under a head who has
+        # since moved to a household of his own)
+        if ("household", household.id) in self._taken or (
+                enrollment is not None and ("enrollment", enrollment.id) in self._taken):
+            return None
+        self._taken.add(("household", household.id))
+        if enrollment is not None:
+            self._taken.add(("enrollment", enrollment.id))
+        return household, enrollment, self.members.get(household.id, set())
 
 
 class NewHousehold:

@@ -1,11 +1,12 @@
-"""Review U: the household import's services path after 6beeae4 (a head 在保 in the
-programme refused or skipped from HouseholdRules.enrolled) and aff0f75 (what
-write_group reads of registered households read once, bulk_households.
-RegisteredHouseholds). Each test holds the import to what it did before those two
-commits (56838a7 / c2691f3), in a small file and in a large one (chunks of 25,
-early registration from the first row), in dry runs too.
+"""The household import's services path where an enrollment no longer sits with its
+person's household, from a review: a head 在保 in the programme is refused or skipped
+from HouseholdRules without write_group's queries only when he is in a household, and
+what write_group reads of registered households (bulk_households.RegisteredHouseholds)
+is read again for an enrollment an earlier row has reached. Each test holds the import
+to what it did before either shortcut, in a small file and in a large one (chunks of
+25, early registration from the first row), in dry runs too.
 
-Both defects need an enrollment that no longer sits with its person's household:
+Both cases (defects until fixed) need an enrollment that no longer sits with its person's household:
 the head of a 在保 household was changed (change_head) and the old head moved out
 (remove_member), perhaps into a household of their own. The enrollment then still
 stands under the old head, for the old household."""
