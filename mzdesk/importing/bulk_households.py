@@ -91,7 +91,6 @@ class RegisteredHouseholds:
                                         .where(bulk.among(HouseholdMember.household, households)
                                                & HouseholdMember.active).tuples()):
             self.members.setdefault(household_id, set()).add(person_id)
-
         self._taken: set[tuple[str, int]] = set()   # households and enrollments handed out
 
     def take(self, head_id: int) -> tuple | None:
