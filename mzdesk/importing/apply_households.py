@@ -56,8 +56,8 @@ class HouseholdProgrammeApplier(Applier):
     def prepare(self) -> None:
         ids, code = self.registered_ids(), self.job.kind.code
         self._rules = ids, bulk_households.HouseholdRules(code, ids), bulk.Amounts(Programme.get_by_id(code))
-        if code == "bianyuan":
-            self.area(None)   # the village kinds, read while nothing is queued
+        if code == "bianyuan":   # read while nothing is queued
+            self._read_village_kinds()
 
     def check(self) -> None:
         job = self.job
@@ -108,7 +108,7 @@ class HouseholdProgrammeApplier(Applier):
         later check finds still refuses the whole file."""
         super().register_early(recs)
         job, ids = self.job, self._early.ids
-        for rec, p in self._early_recs[len(self._early_infos):]:
+        for rec, p in self._early_recs[len(self._early_infos):]:   # those this call registered
             self._early_infos[p.id_number] = PersonInfo(ids[p.id_number], p.name, None, p.bank_account,
                                                         p.village_id, p.address)
             self._early_rows[p.id_number] = rec
@@ -146,8 +146,7 @@ class HouseholdProgrammeApplier(Applier):
                 return
         self._planned.add(group.head.number)
         # new persons: in no household, in no programme, not dead (HouseholdRules.clear)
-        planned = self.plan_new(group, self.info(group.head), self._rules[1], self._rules[2],
-                                {group.head.values["id_number"]})
+        planned = self.plan_new(group, self.info(group.head), self._rules[2], {group.head.values["id_number"]})
         if planned is not None:
             self._early_new.append(planned)
             if len(self._early_new) == CHUNK:
@@ -179,7 +178,7 @@ class HouseholdProgrammeApplier(Applier):
             self.step(i)
             head = self.info(group.head)
             if rules.clear(head.id, [self.info(r).id for r in group.members], head.death_date is not None):
-                planned = self.plan_new(group, head, rules, amount, fresh)
+                planned = self.plan_new(group, head, amount, fresh)
                 if planned is not None:
                     new.append(planned)
                     if len(new) == CHUNK:   # the Writer inserts these while the next are planned
@@ -216,7 +215,7 @@ class HouseholdProgrammeApplier(Applier):
         self.job.created += len(new)
         self.pending += sum(e.covered > 1 + len(h.members) for h, e in new)
 
-    def plan_new(self, group: Group, head: PersonInfo, rules, amount, fresh: set[str]):
+    def plan_new(self, group: Group, head: PersonInfo, amount: bulk.Amounts, fresh: set[str]):
         """The household and enrollment create_household and enroll would write for a
         group nothing registered stands in the way of; None (and problems) if refused."""
         job, v = self.job, group.head.values
@@ -328,16 +327,18 @@ class HouseholdProgrammeApplier(Applier):
                 pass
         return self.service(group.head, households.create_household, info.id, **where)
 
-    def area(self, rec: Rec | None) -> str:
+    def area(self, rec: Rec) -> str:
         code = self.job.kind.code
         if code != "bianyuan":
             return "城镇" if code == "dibao_urban" else "农村"
-        village_id = None if rec is None else (
-            self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id)
+        village_id = self.job.village_ids.get(rec.values.get("village")) or self.info(rec).village_id
         # one read, not one per household; again for a village the import has created since
         if self._village_kinds is None or (village_id is not None and village_id not in self._village_kinds):
-            self._village_kinds = dict(Village.select(Village.id, Village.kind).tuples())
+            self._read_village_kinds()
         return "城镇" if self._village_kinds.get(village_id) == "社区" else "农村"
+
+    def _read_village_kinds(self) -> None:
+        self._village_kinds = dict(Village.select(Village.id, Village.kind).tuples())
 
     def update(self, group: Group, e: Enrollment, details: dict, account: str, added: int) -> None:
         job, head, v = self.job, group.head, group.head.values

@@ -101,18 +101,28 @@ def _snapshot(path: Path) -> dict:
     return out
 
 
-def _import_twice(db, tmp_path, monkeypatch, kind, path, **kwargs):
-    """The same file into two copies of the township: early, then (the copy) all at once."""
+def _both_ways(db, tmp_path, monkeypatch, kind, path, **kwargs):
+    """The file into two copies of the database: early (the `early` fixture), then all
+    at once; the results, the first copy's bytes before and after, and both snapshots."""
     db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     copy = tmp_path / "copy.sqlite3"
     shutil.copyfile(db.database, copy)
+    before = db_hash(db)
     first = run(kind, path, **kwargs)
+    after = db_hash(db)
     dbmod.close_database()
     monkeypatch.setattr(importer, "EARLY_FROM", 10**9)
     dbmod.open_database(copy)
     second = run(kind, path, **kwargs)
     dbmod.close_database()
-    return first, second, _snapshot(Path(db.database)), _snapshot(copy)
+    written = first.written and second.written
+    return first, second, before, after, (_snapshot(Path(db.database)), _snapshot(copy)) if written else None
+
+
+def _import_twice(db, tmp_path, monkeypatch, kind, path, **kwargs):
+    """The same file into two copies of the township: early, then (the copy) all at once."""
+    first, second, _, _, snapshots = _both_ways(db, tmp_path, monkeypatch, kind, path, **kwargs)
+    return (first, second, *(snapshots or (None, None)))
 
 
 def test_a_household_roster_comes_out_as_when_everyone_is_registered_after_the_checks(

@@ -14,37 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import shutil
 import sqlite3
-from pathlib import Path
 
 import pytest
 
-from mzdesk import db as dbmod
-from mzdesk.importing import importer, sql_writer
+from mzdesk.importing import sql_writer
 from mzdesk.services import households, persons
 
 from .people import new_id
-from .test_import_early import HEADER, _households, _snapshot, early  # noqa: F401 (a fixture)
-from .test_importer import db_hash, problems, run, sheet
-
-
-def _both_ways(db, tmp_path, monkeypatch, kind, path, **kwargs):
-    """The file into two copies of the database: early (the `early` fixture), then all
-    at once; the results, the first copy's bytes before and after, and both snapshots."""
-    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    copy = tmp_path / "copy.sqlite3"
-    shutil.copyfile(db.database, copy)
-    before = db_hash(db)
-    first = run(kind, path, **kwargs)
-    after = db_hash(db)
-    dbmod.close_database()
-    monkeypatch.setattr(importer, "EARLY_FROM", 10**9)
-    dbmod.open_database(copy)
-    second = run(kind, path, **kwargs)
-    dbmod.close_database()
-    written = first.written and second.written
-    return first, second, before, after, (_snapshot(Path(db.database)), _snapshot(copy)) if written else None
+from .test_import_early import HEADER, _both_ways, _households, early  # noqa: F401 (a fixture)
+from .test_importer import problems, sheet
 
 
 # --- a defect found in review --------------------------------------------------------------------------------
