@@ -223,6 +223,14 @@ def register_persons(people: Iterable[NewPerson], moment: dt.datetime, sql: Dire
 EXPLICIT_IDS = ("person", "household", "enrollment")
 
 
+# The search index is filled a part at a time while persons are still coming, so
+# that the Writer does it while the import's own thread is cleaning the file instead
+# of at the end. FTS5 writes a segment per statement and merges four at a time
+# (automerge); up to three parts cost what one does, ten cost twice.
+INDEX_PART = 8000
+INDEX_PARTS = 3
+
+
 class PersonBatch:
     """Persons registered in one or more goes (add), each chunk with its audit
     entries, then closed (finish): tags and the search index for all of them.
@@ -235,7 +243,8 @@ class PersonBatch:
         self._tag_rows: list[tuple[int, str]] = []
         self._index = _SearchIndexOnce(sql, many)
         self._index.__enter__()
-        self.first = self._next = sql.next_id("person")
+        self.first = self._next = self._unindexed = sql.next_id("person")
+        self._parts = 0
 
     def add(self, people: Iterable[NewPerson]) -> None:
         """Queue the persons' rows, CHUNK at a time as `people` yields them, each chunk
@@ -263,15 +272,17 @@ class PersonBatch:
         self.sql.executemany(_PERSON_SQL, rows)
         _audit_rows(self.sql, Person, first, last, "登记人员", ("新增人员档案 ", '"id"'), self.db_time)
         self._next = last + 1
+        if self._parts < INDEX_PARTS - 1 and self._next - self._unindexed >= INDEX_PART:
+            self._index.fill(self._unindexed, last)
+            self._unindexed, self._parts = self._next, self._parts + 1
 
     def finish(self) -> dict[str, int]:
-        """The tags and search index rows of every person added, and the index's trigger
-        back; ID number → id. (The index is filled in one go: FTS5 writes a segment per
-        statement, and merging ten costs twice the time of writing one.)"""
+        """The tags, the search index rows of the persons not yet indexed (INDEX_PART),
+        and the index's trigger back; ID number → id."""
         if self._tag_rows:
             self.sql.executemany(_TAG_SQL, self._tag_rows)
-        if self.ids:
-            self._index.fill(self.first, self._next - 1)
+        if self._next > self._unindexed:
+            self._index.fill(self._unindexed, self._next - 1)
         self._index.__exit__(None, None, None)
         self.sql.set_next_id("person", self._next)
         return self.ids
