@@ -243,7 +243,7 @@ class PersonBatch:
         self._tag_rows: list[tuple[int, str]] = []
         self._index = _SearchIndexOnce(sql, many)
         self._index.__enter__()
-        self.first = self._next = self._unindexed = sql.next_id("person")
+        self._next = self._unindexed = sql.next_id("person")
         self._parts = 0
 
     def add(self, people: Iterable[NewPerson]) -> None:
