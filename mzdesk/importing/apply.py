@@ -140,7 +140,7 @@ class Applier:
                 if number is None or number in met:
                     continue
                 met.add(number)
-                if rec.bad or number not in job.looked_up or number in job.registry:
+                if rec.bad or not job.known_new(number):
                     continue
                 village = v.get("village")
                 if village is not None and job.village_id(village) is None:

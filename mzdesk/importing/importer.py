@@ -251,7 +251,10 @@ def _check(job: Job, applier, *, early: bool) -> None:
     """Clean the cells, find villages and persons, check the rows (early: registering
     new persons on the way, see _check_and_write)."""
     if early:   # what the early registration needs, read before anything is queued
-        job.load_registry(job.id_candidates())
+        # (a sheet still being read in parts: every registered ID number instead of the
+        # file's, which would wait for the last part)
+        if job.table.whole() or not job.read_registered_numbers():
+            job.load_registry(job.id_candidates())
         applier.start_early()
     job.parse(applier.register_early if early else None)
     if early:   # the search index's trigger back, whatever write() then does

@@ -93,6 +93,10 @@ class Table:
     # (sheet rows, first column, first data row) while open_table's rows are being taken
     _source: tuple | None = field(default=None, repr=False, compare=False)
 
+    def whole(self) -> bool:
+        """Is every row of the sheet read already (not a large sheet still read in parts)?"""
+        return self._source is None or isinstance(self._source[0], list)
+
     def column_values(self, i: int) -> Iterable:
         """Header column i's cells in every row under the header, as the sheet holds them
         (blank and total rows too), whether or not the rows have been taken yet."""

@@ -22,7 +22,7 @@ from mzdesk import db as dbmod
 from mzdesk.errors import ConflictError
 from mzdesk.importing import apply as apply_module
 from mzdesk.importing import apply_households
-from mzdesk.importing import bulk, importer
+from mzdesk.importing import bulk, importer, reader
 from mzdesk.importing import job as job_module
 from mzdesk.models import AuditLog, Enrollment, Person, PersonTag, Village
 from mzdesk.search import person_ids
@@ -34,9 +34,13 @@ from .test_importer import db_hash, problems, run, sheet
 HEADER = ["姓名", "身份证号", "与户主关系", "保障人数", "金额", "开始月份", "村(社区)", "住址", "银行账号"]
 
 
-@pytest.fixture
-def early(monkeypatch):
-    """Early registration from the first row, 25 rows to a chunk."""
+@pytest.fixture(params=["file", "registry"])
+def early(monkeypatch, request):
+    """Early registration from the first row, 25 rows to a chunk; the registered persons
+    known beforehand by asking for the file's ID numbers, or (a sheet still being read in
+    parts) by reading every registered ID number."""
+    if request.param == "registry":
+        monkeypatch.setattr(reader.Table, "whole", lambda self: False)
     for module in (job_module, apply_module, apply_households, bulk):
         monkeypatch.setattr(module, "CHUNK", 25)
     monkeypatch.setattr(importer, "EARLY_FROM", 0)
@@ -346,3 +350,26 @@ def test_the_search_index_filled_in_parts_finds_everyone(township, db, tmp_path,
     assert db.execute_sql("SELECT count(*) FROM person_fts").fetchone()[0] == Person.select().count()
     later = persons.register_person(new_id(dt.date(1977, 7, 7)), "上官婉儿", village="长丰村")
     assert person_ids("上官婉") == [later.id]   # the trigger is back
+
+
+def test_a_sheet_read_in_parts_knows_the_registry_by_every_registered_number(township, db, tmp_path, monkeypatch,
+                                                                              early):
+    """Job.read_registered_numbers: the file's ID numbers are not all there before the
+    rows are cleaned; over REGISTERED_AT_ONCE registered persons the file's are asked for,
+    which waits for the whole sheet."""
+    registered = persons.register_person(new_id(dt.date(1961, 2, 3)), "王登记", village="长丰村")
+    monkeypatch.setattr(reader.Table, "whole", lambda self: False)
+    asked = []
+    real = job_module.Job.id_candidates
+    monkeypatch.setattr(job_module.Job, "id_candidates", lambda self: (asked.append(1), real(self))[1])
+    rows = _households(30)
+    rows[3][0], rows[3][1] = "王登记", registered.id_number
+    result = run("dibao_rural", sheet(tmp_path / "d.xlsx", HEADER, rows))
+    assert result.written and asked == [] and result.persons_created == len(rows) - 1
+    assert Person.select().where(Person.id_number == registered.id_number).count() == 1
+    monkeypatch.setattr(job_module, "REGISTERED_AT_ONCE", 0)   # one registered person is too many now
+    rows = _households(5, village=lambda i: "新华社区")
+    for row in rows:
+        row[1] = new_id(dt.date(1990, 5, 5))
+    result = run("dibao_rural", sheet(tmp_path / "e.xlsx", HEADER, rows))
+    assert result.written and asked == [1]
