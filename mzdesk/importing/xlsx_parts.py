@@ -50,6 +50,8 @@ _ROW_TAG = re.compile(rb"<row\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
 # What other worksheets of the workbook become in a part: calamine never reads them,
 # so there is no need to copy (perhaps large) sheets into every part.
+# The sheets of the parts in the workbooks built here are named so.
+_PART_PREFIX = "mzdesk-part-"
 _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 b'<sheetData/></worksheet>')
@@ -102,13 +104,12 @@ def _cuts(xml: bytes, first: int, end: int) -> list[int] | None:
 # ----------------------------------------------------------------- the parts
 
 class _Source:
-    """What building a part needs: the zip's other members and the sheet XML's pieces."""
+    """What building the parts needs: the zip's members and the sheet XML's pieces."""
 
-    def __init__(self, members: list[tuple[str, bytes]], sheet_member: str, sheet_name: str,
+    def __init__(self, members: list[tuple[str, bytes]], sheet_member: str,
                  xml: bytes, head_end: int, tail_start: int, cuts: list[int]):
-        self.members = members
+        self.members = members         # every member but the sheet's XML
         self.sheet_member = sheet_member
-        self.sheet_name = sheet_name
         self.xml = xml
         self.head_end = head_end       # offset of the first <row> (the head is before it)
         self.tail_start = tail_start   # offset of </sheetData>
@@ -119,34 +120,63 @@ class _Source:
         return self.cuts[k], end
 
 
-def _build_part(source: _Source, k: int) -> bytes:
-    """Part k as a workbook of its own (stored, not deflated: it is read at once)."""
+def _part_name(k: int) -> str:
+    return f"{_PART_PREFIX}{k + 1}"
+
+
+def _part_xml(source: _Source, k: int) -> list:
+    """Part k's sheet XML in pieces: the head, its rows, and the tail. Only the first
+    part keeps the tail (mergeCells and the like); the others need only their values."""
     a, b = source.part_span(k)
-    xml = source.xml
+    view = memoryview(source.xml)
+    tail = view[source.tail_start:] if k == 0 else b"</sheetData></worksheet>"
+    return [view[:source.head_end], view[a:b], tail]
+
+
+def _build_book(source: _Source, parts: range) -> bytes:
+    """A workbook (stored, not deflated: it is read at once) holding the given parts as
+    sheets of their own, named by _part_name, besides the original members; the
+    original sheet is emptied. One workbook holds all the later parts because
+    calamine reads a workbook given as bytes in a score of Python read() calls, each
+    waiting for Python's lock while the import runs, and parses its sharedStrings."""
+    sheets, rels = [], []
+    for k in parts:
+        name = _part_name(k)
+        sheets.append(f'<sheet xmlns:r="{_DOC_REL_NS[1:-1]}" name="{name}" sheetId="{900000 + k}" '
+                      f'r:id="rId{name}"/>')
+        rels.append(f'<Relationship Id="rId{name}" Type="{_WORKSHEET_REL}" '
+                    f'Target="/xl/worksheets/{name}.xml"/>')
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as out:
-        for name, data in source.members:
-            out.writestr(name, data)
-        with out.open(source.sheet_member, "w") as fh:
-            view = memoryview(xml)
-            fh.write(view[:source.head_end])
-            fh.write(view[a:b])
-            fh.write(view[source.tail_start:])
+        for member, data in source.members:
+            if member == _WORKBOOK:
+                data = data.replace(b"</sheets>", "".join(sheets).encode() + b"</sheets>", 1)
+            elif member == _WORKBOOK_RELS:
+                data = data.replace(b"</Relationships>", "".join(rels).encode() + b"</Relationships>", 1)
+            out.writestr(member, data)
+        out.writestr(source.sheet_member, _EMPTY_SHEET)
+        for k in parts:
+            with out.open(f"xl/worksheets/{_part_name(k)}.xml", "w") as fh:
+                for piece in _part_xml(source, k):
+                    fh.write(piece)
     return buf.getvalue()
 
 
-def _read_part(data: bytes, sheet_name: str, first: bool):
-    """(rows, first row index, merges) of one part's workbook. The first part is read
-    from row 0; a later part from its own first cell, so calamine does not build the
-    empty rows above it, and its rows are left-padded to column A here."""
-    with CalamineWorkbook.from_filelike(io.BytesIO(data)) as book:
-        sheet = book.get_sheet_by_name(sheet_name)
-        if first:
-            return sheet.to_python(skip_empty_area=False), 0, sheet.merged_cell_ranges
-        start = sheet.start
-        if start is None:
-            return [], 0, None
-        rows = sheet.to_python(skip_empty_area=True)
+def _open_book(data: bytes) -> CalamineWorkbook:
+    return CalamineWorkbook.from_filelike(io.BytesIO(data))
+
+
+def _read_part(book: CalamineWorkbook, k: int):
+    """(rows, first row index, merges) of part k. The first part is read from row 0 as
+    the whole sheet would be; a later part from its own first cell, so calamine does
+    not build the empty rows above it, and its rows are left-padded to column A here."""
+    sheet = book.get_sheet_by_name(_part_name(k))
+    if k == 0:
+        return sheet.to_python(skip_empty_area=False), 0, sheet.merged_cell_ranges
+    start = sheet.start
+    if start is None:
+        return [], 0, None
+    rows = sheet.to_python(skip_empty_area=True)
     r0, c0 = start
     if c0:
         pad = [""] * c0
@@ -211,13 +241,16 @@ class PartedRows(collections.abc.Sequence):
 
     def close(self) -> None:
         """The thread stops after the part it is reading."""
-        self._closed = True
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
     # ------------------------------------------------------------ the thread
 
-    def _add(self, rows: list, r0: int, part_end: int) -> None:
-        """A later part's rows, at their absolute index, padded with [] to part_end."""
-        have = len(self._rows)
+    def _add(self, rows: list, r0: int, k: int) -> bool:
+        """Part k's rows at their absolute index, padded with [] to the next part, once
+        the parts before it are in; False when closed meanwhile."""
+        have, part_end = self._starts[k], self._starts[k + 1]
         if r0 < have or r0 + len(rows) > part_end:
             # A <row> outside its part's span: rows out of order, which Excel itself
             # calls corrupt. Placing them here would put values in the wrong rows.
@@ -226,23 +259,35 @@ class PartedRows(collections.abc.Sequence):
         block += rows
         block += [[] for _ in range(part_end - r0 - len(rows))]
         with self._cond:
+            while len(self._rows) < have and not self._closed:
+                self._cond.wait()   # the first part is being read by open_parted
+            if self._closed:
+                return False
             self._rows.extend(block)
             self._cond.notify_all()
+        return True
 
     def _read_rest(self, source: _Source) -> None:
+        book = None
         try:
-            for k in range(1, len(source.cuts)):
+            n = len(source.cuts)
+            data = _build_book(source, range(1, n))
+            source.xml = source.members = None
+            book = _open_book(data)
+            del data   # calamine holds its own copy
+            for k in range(1, n):
                 if self._closed:
                     return
-                data = _build_part(source, k)
-                rows, r0, _ = _read_part(data, source.sheet_name, first=False)
-                del data   # the part's zip is not needed once calamine has read it
-                self._add(rows, r0, self._starts[k + 1])
+                rows, r0, _ = _read_part(book, k)
+                if not self._add(rows, r0, k):
+                    return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             with self._cond:
                 self._error = exc
         finally:
             source.xml = source.members = None
+            if book is not None:
+                book.close()
             with self._cond:
                 self._done = True
                 self._cond.notify_all()
@@ -271,6 +316,12 @@ def _open_source(path: Path, sheet_name: str) -> _Source | None:
                 continue
             data = _EMPTY_SHEET if info.filename in others else zf.read(info)
             members.append((info.filename, data))
+    book = dict(members)
+    marker = _PART_PREFIX.encode()
+    if (b"</sheets>" not in book[_WORKBOOK] or b"</Relationships>" not in book[_WORKBOOK_RELS]
+            or marker in book[_WORKBOOK] or marker in book[_WORKBOOK_RELS]
+            or any(marker in name.encode() for name in names)):
+        return None   # a prefixed workbook.xml, or (never seen) our own part names
     if len(xml) < PARTED_FROM:
         return None
     start = xml.find(b"<sheetData>")
@@ -281,7 +332,7 @@ def _open_source(path: Path, sheet_name: str) -> _Source | None:
     if m is None:
         return None
     cuts = _cuts(xml, m.start(), end)
-    return _Source(members, member, sheet_name, xml, m.start(), end, cuts)
+    return _Source(members, member, xml, m.start(), end, cuts)
 
 
 def _last_row_number(xml: bytes, first: int, end: int) -> int | None:
@@ -301,7 +352,7 @@ def open_parted(path: Path, sheet_name: str) -> PartedRows | None:
     calamine's errors reading the first part are raised from here."""
     try:
         source = _open_source(Path(path), sheet_name)
-    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError):
+    except (OSError, zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError):
         return None
     if source is None:
         return None
@@ -316,15 +367,29 @@ def open_parted(path: Path, sheet_name: str) -> PartedRows | None:
         return None   # rows out of order
     starts.append(length)
 
-    rows, _, merges = _read_part(_build_part(source, 0), sheet_name, first=True)
-    if len(rows) > starts[1]:
-        return None   # the first part holds rows of a later one: out of order
-    rows += [[] for _ in range(starts[1] - len(rows))]
-    parted = PartedRows(length, rows, merges, starts)
+    parted = PartedRows(length, [], None, starts)
+    first = _build_book(source, range(1))
     if len(source.cuts) > 1:
+        # Started before the first part is read: it builds and opens the workbook of
+        # the later parts while calamine reads the first without Python's lock.
         parted.thread = threading.Thread(target=parted._read_rest, args=(source,),
                                          name="xlsx-parts", daemon=True)
         parted.thread.start()
     else:
         parted._done = True
+    try:
+        with _open_book(first) as book:
+            del first
+            rows, _, merges = _read_part(book, 0)
+        if len(rows) > starts[1]:
+            parted.close()
+            return None   # the first part holds rows of a later one: out of order
+    except BaseException:
+        parted.close()
+        raise
+    rows += [[] for _ in range(starts[1] - len(rows))]
+    parted.merges = merges
+    with parted._cond:
+        parted._rows.extend(rows)
+        parted._cond.notify_all()
     return parted

@@ -258,31 +258,24 @@ def test_small_sheet_is_read_whole_with_the_real_sizes(tmp_path):
 
 def test_a_corrupt_later_part_raises_from_the_access(tmp_path, small_parts, monkeypatch):
     path = _mixed_roster(tmp_path / "a.xlsx")
-    build = xlsx_parts._build_part
+    part_xml = xlsx_parts._part_xml
     read = xlsx_parts._read_part
     raised = []
 
     def bad_third(source, k):
-        data = build(source, k)
-        if k != 2:
-            return data
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            members = {i.filename: zf.read(i) for i in zf.infolist()}
-        members[source.sheet_member] = members[source.sheet_member].replace(b"</c>", b"</x>", 1)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as zf:
-            for name, content in members.items():
-                zf.writestr(name, content)
-        return out.getvalue()
+        pieces = part_xml(source, k)
+        if k == 2:
+            pieces[1] = bytes(pieces[1]).replace(b"</c>", b"</x>", 1)
+        return pieces
 
-    def recording_read(data, name, first):
+    def recording_read(book, k):
         try:
-            return read(data, name, first)
+            return read(book, k)
         except Exception as exc:
             raised.append(exc)
             raise
 
-    monkeypatch.setattr(xlsx_parts, "_build_part", bad_third)
+    monkeypatch.setattr(xlsx_parts, "_part_xml", bad_third)
     monkeypatch.setattr(xlsx_parts, "_read_part", recording_read)
     whole, _ = _whole(path, "花名册")
     parted = xlsx_parts.open_parted(path, "花名册")
@@ -295,9 +288,28 @@ def test_a_corrupt_later_part_raises_from_the_access(tmp_path, small_parts, monk
         list(parted)
     with pytest.raises(CalamineError):
         parted[-1]
-    assert parted[third - 1] is not None
+    assert_same_rows([parted[third - 1]], [whole[third - 1]])
     parted.thread.join(10)
     assert not parted.thread.is_alive()
+
+
+def test_a_corrupt_first_part_raises_from_open(tmp_path, small_parts, monkeypatch):
+    path = _mixed_roster(tmp_path / "a.xlsx")
+    part_xml = xlsx_parts._part_xml
+
+    def bad_first(source, k):
+        pieces = part_xml(source, k)
+        if k == 0:
+            pieces[1] = bytes(pieces[1]).replace(b"</c>", b"</x>", 1)
+        return pieces
+
+    monkeypatch.setattr(xlsx_parts, "_part_xml", bad_first)
+    threads = set(threading.enumerate())
+    with pytest.raises(CalamineError):
+        xlsx_parts.open_parted(path, "花名册")
+    for thread in set(threading.enumerate()) - threads:   # the thread of the later parts ends
+        thread.join(10)
+        assert not thread.is_alive()
 
 
 def test_close_after_the_first_rows_stops_the_thread(tmp_path, small_parts, monkeypatch):
@@ -305,10 +317,10 @@ def test_close_after_the_first_rows_stops_the_thread(tmp_path, small_parts, monk
     read = xlsx_parts._read_part
     gate = threading.Event()
 
-    def slow_read(data, name, first):
-        if not first:
+    def slow_read(book, k):
+        if k:
             gate.wait(10)   # the thread is busy with part 2 when close() comes
-        return read(data, name, first)
+        return read(book, k)
 
     monkeypatch.setattr(xlsx_parts, "_read_part", slow_read)
     parted = xlsx_parts.open_parted(path, "花名册")
