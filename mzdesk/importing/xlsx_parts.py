@@ -24,8 +24,10 @@ import io
 import itertools
 import posixpath
 import re
+import struct
 import threading
 import zipfile
+import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -295,6 +297,30 @@ class PartedRows(collections.abc.Sequence):
 
 # ----------------------------------------------------------------- opening
 
+def _inflate(path: Path, info: zipfile.ZipInfo) -> bytes | None:
+    """A deflated (or stored) member in one zlib call: two to three times as fast as
+    ZipFile.read, which inflates in small pieces (this is on the way to the first row).
+    None when it is compressed otherwise, encrypted, or its CRC is wrong."""
+    if info.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or info.flag_bits & 0x1:
+        return None
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) != 30 or header[:4] != b"PK\x03\x04":
+            return None
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fh.seek(info.header_offset + 30 + name_len + extra_len)
+        raw = fh.read(info.compress_size)
+    try:
+        data = (raw if info.compress_type == zipfile.ZIP_STORED
+                else zlib.decompress(raw, -15, max(info.file_size, 1)))
+    except zlib.error:
+        return None
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
+
+
 def _open_source(path: Path, sheet_name: str) -> _Source | None:
     if not zipfile.is_zipfile(path):
         return None
@@ -309,7 +335,9 @@ def _open_source(path: Path, sheet_name: str) -> _Source | None:
         if zf.getinfo(member).file_size < PARTED_FROM:
             return None
         others = set(sheets.values()) - {member}
-        xml = zf.read(member)
+        xml = _inflate(path, zf.getinfo(member))
+        if xml is None:
+            return None
         members = []
         for info in zf.infolist():
             if info.is_dir() or info.filename == member:

@@ -125,11 +125,11 @@ def _to_shared_strings(path: Path) -> Path:
     return path
 
 
-def _rewrite_sheet(path: Path, change) -> Path:
+def _rewrite_sheet(path: Path, change, compression=zipfile.ZIP_DEFLATED) -> Path:
     with zipfile.ZipFile(path) as zf:
         members = {i.filename: zf.read(i) for i in zf.infolist()}
     members["xl/worksheets/sheet1.xml"] = change(members["xl/worksheets/sheet1.xml"])
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(path, "w", compression) as zf:
         for name, data in members.items():
             zf.writestr(name, data)
     return path
@@ -206,6 +206,16 @@ def test_second_sheet_with_a_chinese_name(tmp_path, small_parts):
     _compare(path, "旧数据")
     assert xlsx_parts.open_parted(path, "说明") is None     # small
     assert xlsx_parts.open_parted(path, "没有这张表") is None
+
+
+def test_stored_zip_and_a_wrong_crc(tmp_path, small_parts):
+    path = _rewrite_sheet(_mixed_roster(tmp_path / "a.xlsx"), lambda xml: xml, zipfile.ZIP_STORED)
+    _compare(path, "花名册")
+    data = bytearray(path.read_bytes())
+    at = data.find(b"<v>1</v>")
+    data[at + 3:at + 4] = b"7"   # a value changed: the stored CRC no longer matches
+    path.write_bytes(bytes(data))
+    assert xlsx_parts.open_parted(path, "花名册") is None
 
 
 def test_bench_roster(tmp_path, monkeypatch):
