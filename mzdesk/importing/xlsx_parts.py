@@ -2,11 +2,12 @@
 
 calamine reads a whole sheet before handing over a single row (0.2–0.35 s for a
 20,000-row roster), and only then can the import start cleaning rows. Here the
-sheet's XML is cut between <row> elements into parts; each part becomes a small
-workbook of its own (the original zip's other members plus a copy of the sheet
-holding only that part's rows) that calamine reads on its own. The first part
-(title, header, first rows) is read before open_parted returns; a daemon thread
-reads the rest one after the other while the import works on the rows it has.
+sheet's XML is cut between <row> elements into parts, each a sheet of its own
+(the sheet's head, that part's rows, the end) in a workbook built in memory from
+the original zip's other members. The first part (title, header, first rows) is a
+small workbook read before open_parted returns; a daemon thread builds one
+workbook of all the later parts and reads them one after the other while the
+import works on the rows it has.
 
 Rows are what `to_python(skip_empty_area=False)` gives for the whole sheet, with
 two allowed differences the reader tolerates: a row may be shorter (its trailing
@@ -50,10 +51,10 @@ _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
 _ROW = re.compile(rb"<row[\s/>]")
 _ROW_TAG = re.compile(rb"<row\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*["'](\d+)["']""")
-# What other worksheets of the workbook become in a part: calamine never reads them,
-# so there is no need to copy (perhaps large) sheets into every part.
 # The sheets of the parts in the workbooks built here are named so.
 _PART_PREFIX = "mzdesk-part-"
+# What the original sheet and the workbook's other worksheets become in those
+# workbooks: calamine never reads them, so there is no need to copy (perhaps large) sheets.
 _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
                 b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
                 b'<sheetData/></worksheet>')
@@ -90,9 +91,8 @@ def _row_number(xml: bytes, at: int) -> int | None:
     return int(m[1]) if m else None
 
 
-def _cuts(xml: bytes, first: int, end: int) -> list[int] | None:
-    """Offsets of the <row> starting each part (the first one at `first`), or None when
-    a part's first row has no r (rows without r are numbered by position)."""
+def _cuts(xml: bytes, first: int, end: int) -> list[int]:
+    """Offsets of the <row> starting each part, the first one at `first`."""
     cuts = [first]
     size = FIRST_PART
     while True:

@@ -248,6 +248,21 @@ def test_prefixed_and_empty_sheets_are_read_whole(tmp_path, small_parts):
     assert xlsx_parts.open_parted(path, "花名册") is None
 
 
+def test_rows_out_of_order_are_never_placed_wrong(tmp_path, small_parts):
+    path = _mixed_roster(tmp_path / "a.xlsx")
+
+    def move_row_5_down(xml):
+        row = re.search(rb'<row r="5".*?</row>', xml)[0]
+        xml = xml.replace(row, b"")
+        return xml.replace(b'<row r="300"', row + b'<row r="300"')
+
+    _rewrite_sheet(path, move_row_5_down)
+    parted = xlsx_parts.open_parted(path, "花名册")
+    assert parted is not None and 4 < parted._starts[1] < 299   # row 5 belongs to part 1
+    with pytest.raises(CalamineError):
+        list(parted)
+
+
 def test_small_sheet_and_other_formats_are_read_whole(tmp_path):
     rows = [["姓名", "身份证号码"]] + [[f"张{i}", f"5101{i:014d}"] for i in range(300)]
     assert xlsx_parts.open_parted(messy.write_xlsx(tmp_path / "a.xlsx", {"表": rows}), "表") is None
