@@ -250,8 +250,8 @@ class PartedRows(collections.abc.Sequence):
     # ------------------------------------------------------------ the thread
 
     def _add(self, rows: list, r0: int, k: int) -> bool:
-        """Part k's rows at their absolute index, padded with [] to the next part, once
-        the parts before it are in; False when closed meanwhile."""
+        """Part k's rows at their absolute index, padded with [] to the next part;
+        False when closed meanwhile."""
         have, part_end = self._starts[k], self._starts[k + 1]
         if r0 < have or r0 + len(rows) > part_end:
             # A <row> outside its part's span: rows out of order, which Excel itself
@@ -261,8 +261,6 @@ class PartedRows(collections.abc.Sequence):
         block += rows
         block += [[] for _ in range(part_end - r0 - len(rows))]
         with self._cond:
-            while len(self._rows) < have and not self._closed:
-                self._cond.wait()   # the first part is being read by open_parted
             if self._closed:
                 return False
             self._rows.extend(block)
@@ -395,29 +393,18 @@ def open_parted(path: Path, sheet_name: str) -> PartedRows | None:
         return None   # rows out of order
     starts.append(length)
 
-    parted = PartedRows(length, [], None, starts)
-    first = _build_book(source, range(1))
+    with _open_book(_build_book(source, range(1))) as book:
+        rows, _, merges = _read_part(book, 0)
+    if len(rows) > starts[1]:
+        return None   # the first part holds rows of a later one: out of order
+    rows += [[] for _ in range(starts[1] - len(rows))]
+    parted = PartedRows(length, rows, merges, starts)
     if len(source.cuts) > 1:
-        # Started before the first part is read: it builds and opens the workbook of
-        # the later parts while calamine reads the first without Python's lock.
+        # Started only now: started before the first part is read, it slowed that read
+        # (both want Python's lock, and both parse sharedStrings) more than it gained.
         parted.thread = threading.Thread(target=parted._read_rest, args=(source,),
                                          name="xlsx-parts", daemon=True)
         parted.thread.start()
     else:
         parted._done = True
-    try:
-        with _open_book(first) as book:
-            del first
-            rows, _, merges = _read_part(book, 0)
-        if len(rows) > starts[1]:
-            parted.close()
-            return None   # the first part holds rows of a later one: out of order
-    except BaseException:
-        parted.close()
-        raise
-    rows += [[] for _ in range(starts[1] - len(rows))]
-    parted.merges = merges
-    with parted._cond:
-        parted._rows.extend(rows)
-        parted._cond.notify_all()
     return parted
