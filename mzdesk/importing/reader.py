@@ -34,13 +34,14 @@ import itertools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from python_calamine import (CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum,
                              SheetVisibleEnum)
 
 from ..errors import DomainError
 from .cells import header_key, text
+from .xlsx_parts import PartedRows, open_parted
 
 __all__ = [
     "SourceRow", "Skipped", "Table", "ReadError", "sheet_names", "read_table",
@@ -126,8 +127,9 @@ def column_letter(index: int) -> str:
 @dataclass
 class _Sheet:
     name: str
-    rows: list             # lists of raw values, index = Excel row - 1
+    rows: Sequence         # lists of raw values, index = Excel row - 1 (a list, or PartedRows)
     merges: list | None    # ((r0, c0), (r1, c1)) 0-based, inclusive; None: format has none
+    path: Path | None = None
 
 
 def _check_file(path: Path) -> None:
@@ -238,6 +240,16 @@ def _sheet_rows(book: CalamineWorkbook, name: str, path: Path, nrows: int | None
     try:
         sheet = book.get_sheet_by_name(name)
         return sheet, sheet.to_python(skip_empty_area=False, nrows=nrows)
+    except CalamineError as exc:
+        raise _book_error(path, exc) from exc
+
+
+def _parted(path: Path, name: str) -> PartedRows | None:
+    """A large xlsx sheet read in parts (xlsx_parts), or None: read it whole."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm"):
+        return None
+    try:
+        return open_parted(path, name)
     except CalamineError as exc:
         raise _book_error(path, exc) from exc
 
@@ -417,17 +429,30 @@ def _open_rows(sheet: _Sheet, h: int, known: frozenset, fill_down,
     table = Table(file_name=file_name, sheet=sheet.name, header_row=h + 1, headers=headers, rows=[],
                   skipped=[], columns=[column_letter(c) for c in range(c0, c1)],
                   expected_rows=max(len(rows) - first_data, 0), _source=(rows, c0, first_data))
-    return table, _rows(table, rows, first_data, c0, c1, fill_cols, by_merge, hdr_raw, probe)
+    return table, _rows(table, _from(rows, first_data, sheet.path), first_data, c0, c1, fill_cols, by_merge,
+                        hdr_raw, probe)
 
 
-def _rows(table: Table, rows, first_data: int, c0: int, c1: int, fill_cols, by_merge, hdr_raw,
+def _from(rows, first: int, path: Path | None) -> Iterator[list]:
+    """The sheet's rows from `first` on; a large sheet's later parts are read meanwhile
+    (xlsx_parts), and one that calamine cannot read is the file's error as any other."""
+    try:
+        yield from itertools.islice(rows, first, None)
+    except CalamineError as exc:
+        raise _book_error(path, exc) from exc
+    finally:
+        if not isinstance(rows, list):   # stopped early (a cancel): the reading thread too
+            rows.close()
+
+
+def _rows(table: Table, rows: Iterator[list], first_data: int, c0: int, c1: int, fill_cols, by_merge, hdr_raw,
           probe) -> Iterator[SourceRow]:
     width = c1 - c0
     last: dict[int, object] = {}
     out, skipped = table.rows, table.skipped
     pending_blank: list[Skipped] = []
-    for i in range(first_data, len(rows)):
-        vals = rows[i][c0:c1]
+    for i, row in enumerate(rows, first_data):
+        vals = row[c0:c1]
         if "" in vals:   # one C-level scan; most rows have an empty cell or two
             vals = [None if v == "" else v for v in vals]
         if len(vals) < width:
@@ -535,6 +560,13 @@ def _open_table(path: Path, sheet: str | None, known_headers: Iterable[str],
         else:
             candidates = names
         for name in candidates:
+            parted = _parted(path, name)
+            if parted is not None:   # a large sheet: its first rows now, the rest on a thread
+                h = _find_header(parted[:HEADER_SEARCH_ROWS], known)
+                if h is None:
+                    parted.close()
+                    continue
+                return _open_rows(_Sheet(name, parted, parted.merges, path), h, known, fill_down, path.name)
             cal_sheet, top = _sheet_rows(book, name, path, nrows=HEADER_SEARCH_ROWS)
             h = _find_header(top, known)
             if h is None:
