@@ -167,8 +167,11 @@ class Applier:
         ids, self._early, self._early_ids = self._early_ids, None, None
         if ids is None:
             return []
-        self._remember([p for _, p in self._early_recs], ids)
+        self._remember_early(ids)
         return [rec for rec, _ in self._early_recs if not rec.bad]
+
+    def _remember_early(self, ids: dict[str, int]) -> None:
+        self._remember([p for _, p in self._early_recs], ids)
 
     def _remember(self, people: list[bulk.NewPerson], ids: dict[str, int]) -> None:
         job = self.job

@@ -133,6 +133,11 @@ class HouseholdProgrammeApplier(Applier):
             self._early_new = []
         super().end_early()
 
+    def _remember_early(self, ids: dict[str, int]) -> None:
+        # what _remember would make of them, made already (register_early)
+        self.job.registry.update(self._early_infos)
+        self.job.persons_created += len(self._early_infos)
+
     def _plan_early(self) -> None:
         """The household just read, if its rows are good so far and all its persons were
         registered early from these rows (not from a row above with the same ID number:

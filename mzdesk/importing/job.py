@@ -310,6 +310,8 @@ class Job:
         """The registered persons among the file's ID numbers (one query), or among
         `numbers`; a number asked once is not asked again. `query(sql, params)` runs the
         query (the import's statements object, which knows when it must wait)."""
+        if self.registered is not None and not self.registered:   # nobody registered yet
+            return
         if numbers is None:   # every row's, through map() (20,000 rows)
             values = [rec.values for rec in self.recs]
             numbers = set()
