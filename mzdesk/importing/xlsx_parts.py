@@ -37,7 +37,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 __all__ = ["PARTED_FROM", "FIRST_PART", "PART", "PartedRows", "open_parted"]
 
 PARTED_FROM = 2_000_000   # uncompressed bytes of sheet XML from which a sheet is read in parts
-FIRST_PART = 400_000      # bytes of <row> elements in the first part (title rows, header, first rows)
+FIRST_PART = 800_000      # bytes of <row> elements in the first part (title rows, header, first rows)
 PART = 2_000_000          # bytes of <row> elements in each later part
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
