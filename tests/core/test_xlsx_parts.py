@@ -222,6 +222,7 @@ def test_bench_roster(tmp_path, monkeypatch):
     from tests.bench.bench_import import write_dibao_roster
     path = write_dibao_roster(tmp_path / "低保.xlsx", 3000)
     monkeypatch.setattr(xlsx_parts, "PARTED_FROM", 100_000)
+    monkeypatch.setattr(xlsx_parts, "FIRST_PART", 200_000)
     monkeypatch.setattr(xlsx_parts, "PART", 250_000)
     parted = _compare(path, "农村低保", parts_at_least=4)
     assert len(parted) == 3002
