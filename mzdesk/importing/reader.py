@@ -562,11 +562,18 @@ def _open_table(path: Path, sheet: str | None, known_headers: Iterable[str],
         for name in candidates:
             parted = _parted(path, name)
             if parted is not None:   # a large sheet: its first rows now, the rest on a thread
-                h = _find_header(parted[:HEADER_SEARCH_ROWS], known)
-                if h is None:
+                try:   # the header's rows, a sub-header's, a merge's top cell: perhaps a later part
+                    h = _find_header(parted[:HEADER_SEARCH_ROWS], known)
+                    if h is not None:
+                        return _open_rows(_Sheet(name, parted, parted.merges, path), h, known, fill_down,
+                                          path.name)
+                except BaseException as exc:
                     parted.close()
-                    continue
-                return _open_rows(_Sheet(name, parted, parted.merges, path), h, known, fill_down, path.name)
+                    if isinstance(exc, CalamineError):
+                        raise _book_error(path, exc) from exc
+                    raise
+                parted.close()
+                continue
             cal_sheet, top = _sheet_rows(book, name, path, nrows=HEADER_SEARCH_ROWS)
             h = _find_header(top, known)
             if h is None:

@@ -279,6 +279,8 @@ class PartedRows(collections.abc.Sequence):
                 if self._closed:
                     return
                 rows, r0, _ = _read_part(book, k)
+                if not rows:   # a part of empty rows (borders drawn under a roster)
+                    r0 = self._starts[k]
                 if not self._add(rows, r0, k):
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
