@@ -23,24 +23,34 @@ from .test_import_early import HEADER, _households, _snapshot
 from .test_importer import db_hash, problems, run, sheet
 
 
-@pytest.fixture
-def parts(monkeypatch):
-    """Sheets read in parts of a few rows each; the PartedRows opened, in a list."""
+def in_parts(monkeypatch, first: int, part: int) -> list:
+    """Every xlsx sheet read in parts of these sizes (bytes of rows); the PartedRows
+    opened (None: read whole), in a list."""
     monkeypatch.setattr(xlsx_parts, "PARTED_FROM", 1)
-    monkeypatch.setattr(xlsx_parts, "FIRST_PART", 3000)
-    monkeypatch.setattr(xlsx_parts, "PART", 5000)
+    monkeypatch.setattr(xlsx_parts, "FIRST_PART", first)
+    monkeypatch.setattr(xlsx_parts, "PART", part)
     opened = []
     real = reader.open_parted
     monkeypatch.setattr(reader, "open_parted", lambda *a: (opened.append(r := real(*a)), r)[1])
     return opened
 
 
+def early_from_the_first_row(monkeypatch, chunk: int) -> None:
+    """Early registration from the first row, `chunk` rows to a chunk (as test_import_early)."""
+    for module in (job_module, apply_module, apply_households, bulk):
+        monkeypatch.setattr(module, "CHUNK", chunk)
+    monkeypatch.setattr(importer, "EARLY_FROM", 0)
+
+
+@pytest.fixture
+def parts(monkeypatch):
+    """Sheets read in parts of a few rows each."""
+    return in_parts(monkeypatch, 3000, 5000)
+
+
 @pytest.fixture
 def early(monkeypatch):
-    """Early registration from the first row, 25 rows to a chunk (as test_import_early)."""
-    for module in (job_module, apply_module, apply_households, bulk):
-        monkeypatch.setattr(module, "CHUNK", 25)
-    monkeypatch.setattr(importer, "EARLY_FROM", 0)
+    early_from_the_first_row(monkeypatch, 25)
 
 
 def _whole(monkeypatch):

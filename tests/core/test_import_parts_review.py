@@ -19,13 +19,14 @@ import pytest
 
 from mzdesk import db as dbmod
 from mzdesk.importing import apply as apply_module
-from mzdesk.importing import apply_households, bulk, importer, reader, xlsx_parts
+from mzdesk.importing import importer, xlsx_parts
 from mzdesk.importing import job as job_module
 from mzdesk.importing.reader import ReadError, read_table
 from mzdesk.services import deaths, persons
 
 from .people import new_id
 from .test_import_early import HEADER, _households
+from .test_import_parts import _whole, early_from_the_first_row, in_parts
 from .test_importer import GOOD, TODAY, db_hash, problems, run, sheet
 
 # --------------------------------------------------------------------- fixtures
@@ -34,25 +35,25 @@ from .test_importer import GOOD, TODAY, db_hash, problems, run, sheet
 @pytest.fixture
 def parts(monkeypatch):
     """Every row its own part; the PartedRows opened (None: read whole), in a list."""
-    monkeypatch.setattr(xlsx_parts, "PARTED_FROM", 1)
-    monkeypatch.setattr(xlsx_parts, "FIRST_PART", 1)
-    monkeypatch.setattr(xlsx_parts, "PART", 1)
-    opened = []
-    real = reader.open_parted
-    monkeypatch.setattr(reader, "open_parted", lambda *a: (opened.append(r := real(*a)), r)[1])
-    return opened
+    return in_parts(monkeypatch, 1, 1)
 
 
 @pytest.fixture
 def early(monkeypatch):
-    """Early registration from the first row, 5 rows to a chunk."""
-    for module in (job_module, apply_module, apply_households, bulk):
-        monkeypatch.setattr(module, "CHUNK", 5)
-    monkeypatch.setattr(importer, "EARLY_FROM", 0)
+    early_from_the_first_row(monkeypatch, 5)
 
 
-def _whole(monkeypatch):
-    monkeypatch.setattr(xlsx_parts, "PARTED_FROM", 10**12)
+def _same_error_in_parts_and_whole(db, monkeypatch, path: Path, parts: list) -> None:
+    """Refused in parts with the clerk's ReadError, the database untouched; the same
+    message when the sheet is read whole."""
+    before = db_hash(db)
+    with pytest.raises(ReadError) as parted:
+        run("dibao_rural", path)
+    assert parts[0] is not None and db_hash(db) == before
+    _whole(monkeypatch)
+    with pytest.raises(ReadError) as whole:
+        run("dibao_rural", path)
+    assert str(parted.value) == str(whole.value)
 
 
 def _part_threads() -> list[threading.Thread]:
@@ -405,14 +406,7 @@ def test_an_unreadable_cell_near_the_header_is_the_files_chinese_error(township,
     rows = _households(12)
     path = sheet(tmp_path / "d.xlsx", HEADER, rows)
     _spoil(path, 3)   # the first household's 保障人数, the row under the header
-    before = db_hash(db)
-    with pytest.raises(ReadError) as in_parts:
-        run("dibao_rural", path)
-    assert parts[0] is not None and db_hash(db) == before
-    _whole(monkeypatch)
-    with pytest.raises(ReadError) as whole:
-        run("dibao_rural", path)
-    assert str(in_parts.value) == str(whole.value)
+    _same_error_in_parts_and_whole(db, monkeypatch, path, parts)
 
 
 def test_an_unreadable_cell_in_a_later_part_is_the_files_chinese_error(township, db, tmp_path, monkeypatch, parts,
@@ -453,14 +447,7 @@ def test_an_unreadable_cell_above_a_merged_village_is_the_files_chinese_error(to
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         for n, data in members.items():
             z.writestr(n, data)
-    before = db_hash(db)
-    with pytest.raises(ReadError) as in_parts:
-        run("dibao_rural", path)
-    assert parts[0] is not None and db_hash(db) == before
-    _whole(monkeypatch)
-    with pytest.raises(ReadError) as whole:
-        run("dibao_rural", path)
-    assert str(in_parts.value) == str(whole.value)
+    _same_error_in_parts_and_whole(db, monkeypatch, path, parts)
 
 
 def test_date_cells_and_a_1904_workbook_read_the_same_in_parts(township, db, tmp_path, monkeypatch, parts, early):
