@@ -169,15 +169,16 @@ def _open_book(data: bytes) -> CalamineWorkbook:
 
 
 def _read_part(book: CalamineWorkbook, k: int):
-    """(rows, first row index, merges) of part k. The first part is read from row 0 as
-    the whole sheet would be; a later part from its own first cell, so calamine does
-    not build the empty rows above it, and its rows are left-padded to column A here."""
+    """(rows, first row index, merges) of part k; the index is None for a part holding
+    no value. The first part is read from row 0 as the whole sheet would be; a later
+    part from its own first cell, so calamine does not build the empty rows above it,
+    and its rows are left-padded to column A here."""
     sheet = book.get_sheet_by_name(_part_name(k))
     if k == 0:
         return sheet.to_python(skip_empty_area=False), 0, sheet.merged_cell_ranges
     start = sheet.start
     if start is None:
-        return [], 0, None
+        return [], None, None   # no values at all: placed by the caller
     rows = sheet.to_python(skip_empty_area=True)
     r0, c0 = start
     if c0:
@@ -279,8 +280,8 @@ class PartedRows(collections.abc.Sequence):
                 if self._closed:
                     return
                 rows, r0, _ = _read_part(book, k)
-                if not rows:   # a part of empty rows (borders drawn under a roster)
-                    r0 = self._starts[k]
+                if r0 is None or not rows:   # empty rows only (borders drawn under a roster)
+                    rows, r0 = [], self._starts[k]
                 if not self._add(rows, r0, k):
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
